@@ -1,0 +1,1 @@
+"""Ways to show a report: terminal (rich), HTML read-safely page, EPUB metadata."""
