@@ -13,4 +13,12 @@ from forewarn.report import Report
 
 __version__ = "0.1.0"
 
-__all__ = ["ForewarnError", "Report", "scan_bytes", "scan_path", "scan_text", "scan_work", "__version__"]
+__all__ = [
+    "ForewarnError",
+    "Report",
+    "scan_bytes",
+    "scan_path",
+    "scan_text",
+    "scan_work",
+    "__version__",
+]

@@ -31,6 +31,16 @@ class Evidence:
 
 
 @dataclass
+class Flag:
+    """Every passage over a warning's threshold (not only the quoted evidence), so a
+    read-safely view can fold each one."""
+
+    passage_id: str
+    probability: float
+    severity: Severity
+
+
+@dataclass
 class Finding:
     warning: str
     name: str
@@ -38,6 +48,7 @@ class Finding:
     severity: Severity
     evidence: list[Evidence] = field(default_factory=list)
     passages: int = 0  # how many passages passed the warning's threshold
+    flagged: list[Flag] = field(default_factory=list)
 
 
 @dataclass
@@ -134,7 +145,13 @@ class Report:
             work=_build(WorkInfo, data["work"]),
             model=_build(ModelInfo, data["model"]),
             findings=[
-                Finding(**{**f, "evidence": [_build(Evidence, e) for e in f["evidence"]]})
+                Finding(
+                    **{
+                        **f,
+                        "evidence": [_build(Evidence, e) for e in f["evidence"]],
+                        "flagged": [_build(Flag, g) for g in f.get("flagged", [])],
+                    }
+                )
                 for f in data.get("findings", [])
             ],
             declared=[_build(Declared, d) for d in data.get("declared", [])],

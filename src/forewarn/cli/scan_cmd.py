@@ -16,7 +16,7 @@ class UnknownWarning(ForewarnError):
 
 
 def parse_warning_list(value: str | None) -> list[str] | None:
-    """"self-harm,suicide" -> ids, accepting synonyms ("SH", "language") too."""
+    """ "self-harm,suicide" -> ids, accepting synonyms ("SH", "language") too."""
     if not value:
         return None
     from forewarn import taxonomy
@@ -36,10 +36,19 @@ def parse_warning_list(value: str | None) -> list[str] | None:
 def register(app: typer.Typer) -> None:
     @app.command()
     def scan(
-        file: Annotated[Path, typer.Argument(help="A work: .txt, .md, .html (AO3 or any), .epub, .docx, PAN .jsonl")],
-        json_out: Annotated[bool, typer.Option("--json", help="Print the versioned JSON report.")] = False,
-        only: Annotated[str | None, typer.Option(help="Comma-separated warnings to report (others hidden).")] = None,
-        exclude: Annotated[str | None, typer.Option(help="Comma-separated warnings to leave out.")] = None,
+        file: Annotated[
+            Path,
+            typer.Argument(help="A work: .txt, .md, .html (AO3 or any), .epub, .docx, PAN .jsonl"),
+        ],
+        json_out: Annotated[
+            bool, typer.Option("--json", help="Print the versioned JSON report.")
+        ] = False,
+        only: Annotated[
+            str | None, typer.Option(help="Comma-separated warnings to report (others hidden).")
+        ] = None,
+        exclude: Annotated[
+            str | None, typer.Option(help="Comma-separated warnings to leave out.")
+        ] = None,
         evidence: Annotated[int, typer.Option(help="Quoted passages shown per warning.")] = 2,
     ) -> None:
         """Read one work and report what it needs warning for, and where."""

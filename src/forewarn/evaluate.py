@@ -1,0 +1,208 @@
+"""Score the learned detector against held-out gold, never against what it was fit on.
+
+Passage mode
+- `webis_cv`: 5-fold cross-validation over the Webis passages of each warning, grouped
+  by work (a work's passages never straddle train and test). Each training fold may add
+  our own passages (never the reverse: our passages are not Webis test data); the
+  calibration and threshold come from inner folds of the training part only.
+- `own_cv`: the same over our own passages (grouped by passage id), with all Webis
+  passages allowed in training; also reports false positives on the hard negatives.
+Document mode
+- `pan_scores`: PAN 2023 trigger detection macro/micro-F1 over its 32 labels, with
+  sklearn's `f1_score` exactly as the task's evaluator computes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
+from sklearn.model_selection import KFold
+
+from forewarn.datasets import DocExample, PassageExample
+from forewarn.train import HeadFit, TrainConfig, fit_head, grouped_folds, labelled_rows
+
+
+@dataclass
+class BinaryScores:
+    n: int
+    positives: int
+    accuracy: float
+    precision: float
+    recall: float
+    f1: float
+    auc: float | None
+
+    def row(self) -> dict[str, float | int | None]:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+def binary_scores(y: np.ndarray, probs: np.ndarray, threshold: float | np.ndarray) -> BinaryScores:
+    """Scores of `probs >= threshold` against 0/1 `y` (threshold may be per row)."""
+    y = np.asarray(y).astype(int)
+    pred = np.asarray(probs) >= threshold
+    tp = int((pred & (y == 1)).sum())
+    fp = int((pred & (y == 0)).sum())
+    fn = int((~pred & (y == 1)).sum())
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+    auc = float(roc_auc_score(y, probs)) if 0 < y.sum() < len(y) else None
+    return BinaryScores(
+        n=len(y),
+        positives=int(y.sum()),
+        accuracy=float((pred == (y == 1)).mean()) if len(y) else 0.0,
+        precision=prec,
+        recall=rec,
+        f1=f1,
+        auc=auc,
+    )
+
+
+@dataclass
+class CVResult:
+    """Per-warning fold scores and their means."""
+
+    folds: dict[str, list[BinaryScores]] = field(default_factory=dict)
+    hard_negative_fp: dict[str, float] = field(default_factory=dict)
+    pooled: dict[str, BinaryScores] = field(default_factory=dict)
+    any_warning_on_hard_negatives: float | None = None
+
+    def mean(self, warning: str, metric: str) -> float:
+        vals = [getattr(s, metric) for s in self.folds[warning]]
+        vals = [v for v in vals if v is not None]
+        return float(np.mean(vals)) if vals else float("nan")
+
+    def table(self) -> dict[str, dict[str, float]]:
+        out = {
+            w: {m: round(self.mean(w, m), 4) for m in ("f1", "accuracy", "auc", "precision", "recall")}
+            for w in self.folds
+        }
+        for w, s in self.pooled.items():
+            out.setdefault(w, {})["pooled_f1"] = round(s.f1, 4)
+        for w, fp in self.hard_negative_fp.items():
+            out.setdefault(w, {})["hard_negative_fp"] = round(fp, 4)
+        return out
+
+    def macro(self, metric: str) -> float:
+        return float(np.mean([self.mean(w, metric) for w in self.folds])) if self.folds else float("nan")
+
+
+def _probs(head: HeadFit, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    return head.prob(x[rows])
+
+
+def webis_cv(
+    x: np.ndarray,
+    examples: Sequence[PassageExample],
+    cfg: TrainConfig,
+    include_own: bool = True,
+    folds: int = 5,
+    warnings: Iterable[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> CVResult:
+    """Grouped k-fold CV on the Webis passages of each Webis warning."""
+    webis_rows = np.array([i for i, e in enumerate(examples) if e.source == "webis"], dtype=np.int64)
+    own_rows = np.array([i for i, e in enumerate(examples) if e.source == "own"], dtype=np.int64)
+    ws = list(warnings) if warnings is not None else sorted(
+        {w for i in webis_rows for w in examples[i].targets}
+    )
+    res = CVResult()
+    for w in ws:
+        idx = labelled_rows(examples, w, webis_rows)
+        if len(idx) == 0:
+            continue
+        res.folds[w] = []
+        y_all = np.array([examples[i].targets[w] > 0.5 for i in idx], dtype=int)
+        g_all = np.array([examples[i].group for i in idx])
+        for k, (a, b) in enumerate(grouped_folds(y_all, g_all, folds, cfg.seed)):
+            tr, te = idx[a], idx[b]
+            allowed = np.concatenate([tr, own_rows]) if include_own else tr
+            head = fit_head(x, examples, w, cfg, allowed)
+            y = np.array([examples[i].targets[w] > 0.5 for i in te], dtype=int)
+            res.folds[w].append(binary_scores(y, _probs(head, x, te), head.threshold))
+            if progress:
+                progress(f"webis {w} fold {k + 1}: F1 {res.folds[w][-1].f1:.3f}")
+    return res
+
+
+def own_cv(
+    x: np.ndarray,
+    examples: Sequence[PassageExample],
+    cfg: TrainConfig,
+    warnings: Sequence[str],
+    folds: int = 5,
+    include_webis: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> CVResult:
+    """K-fold CV over our own passages; Webis passages may join every training fold."""
+    own_rows = np.array([i for i, e in enumerate(examples) if e.source == "own"], dtype=np.int64)
+    webis_rows = np.array([i for i, e in enumerate(examples) if e.source == "webis"], dtype=np.int64)
+    probs = np.zeros((len(examples), len(warnings)))
+    thr = np.ones((len(examples), len(warnings)))
+    trained = np.zeros(len(warnings), bool)
+    splitter = KFold(n_splits=folds, shuffle=True, random_state=cfg.seed)
+    fold_of = np.zeros(len(examples), int) - 1
+    for k, (a, b) in enumerate(splitter.split(own_rows)):
+        tr, te = own_rows[a], own_rows[b]
+        fold_of[te] = k
+        allowed = np.concatenate([tr, webis_rows]) if include_webis else tr
+        for j, w in enumerate(warnings):
+            head = fit_head(x, examples, w, cfg, allowed)
+            trained[j] |= head.trained
+            probs[te, j] = _probs(head, x, te)
+            thr[te, j] = head.threshold
+        if progress:
+            progress(f"own fold {k + 1}/{folds} done")
+    res = CVResult()
+    hn = np.array([examples[i].kind == "hard-negative" for i in own_rows])
+    fired = probs[own_rows] >= thr[own_rows]
+    for j, w in enumerate(warnings):
+        if not trained[j]:
+            continue
+        y = np.array([examples[i].targets[w] > 0.5 for i in own_rows], dtype=int)
+        res.folds[w] = []
+        for k in range(folds):
+            m = fold_of[own_rows] == k
+            # F1 over the fold; folds without positives still count their false alarms
+            s = binary_scores(y[m], probs[own_rows[m], j], float(thr[own_rows[m], j][0]))
+            res.folds[w].append(s)
+        res.pooled[w] = binary_scores(y, probs[own_rows, j], thr[own_rows, j])
+        near = hn & (y == 0) & np.array([examples[i].near == w for i in own_rows])
+        if near.any():
+            res.hard_negative_fp[w] = float(fired[near, j].mean())
+    if hn.any():
+        res.any_warning_on_hard_negatives = float(fired[hn].any(axis=1).mean())
+    return res
+
+
+# -- document mode -------------------------------------------------------------------
+def pan_matrix(label_sets: Sequence[Iterable[str]], labels: Sequence[str]) -> np.ndarray:
+    return np.array([[1 if lab in set(s) else 0 for lab in labels] for s in label_sets], dtype=int)
+
+
+def pan_scores(
+    gold: Sequence[Iterable[str]], predicted: Sequence[Iterable[str]], labels: Sequence[str]
+) -> dict[str, float]:
+    """PAN 2023 trigger detection scores: macro/micro F1, P, R and subset accuracy."""
+    yt, yp = pan_matrix(gold, labels), pan_matrix(predicted, labels)
+    kw = {"zero_division": 0}
+    return {
+        "mac_f1": float(f1_score(yt, yp, average="macro", **kw)),
+        "mac_p": float(precision_score(yt, yp, average="macro", **kw)),
+        "mac_r": float(recall_score(yt, yp, average="macro", **kw)),
+        "mic_f1": float(f1_score(yt, yp, average="micro", **kw)),
+        "mic_p": float(precision_score(yt, yp, average="micro", **kw)),
+        "mic_r": float(recall_score(yt, yp, average="micro", **kw)),
+        "sub_acc": float((yt == yp).all(axis=1).mean()) if len(yt) else 0.0,
+    }
+
+
+def predict_pan(docs: Sequence[DocExample], scan: Callable[[DocExample], Iterable[str]]) -> list[set[str]]:
+    """PAN labels predicted for each work: `scan` gives taxonomy warning ids."""
+    from forewarn.taxonomy import load
+
+    tax = load()
+    return [tax.to_pan23(set(scan(d))) for d in docs]

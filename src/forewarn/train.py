@@ -1,0 +1,358 @@
+"""Fit the learned detector's heads: one calibrated logistic regression per warning.
+
+Protocol (deterministic given `seed`):
+1. For warning w, the training rows are the examples *labelled* for w: the Webis
+   passages judged for w (soft targets: share of annotators who said yes, entered as
+   two weighted rows) and all of our own passages (fully labelled). Webis passages
+   judged for another warning are unlabelled for w and left out: treating them as
+   negatives lowered Webis CV F1 (see docs/QUALITY.md).
+2. Classes are balanced by sample weight; our own passages get `own_weight`.
+3. Out-of-fold margins (grouped folds: a work's passages never straddle folds) give
+   the Platt calibration and the decision threshold, so neither is fitted on the rows
+   it is judged by.
+4. The threshold maximises F1 on the out-of-fold probabilities, subject to a cap on
+   the false-positive rate on our hard negatives (idioms, sparring, cooking...).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold
+
+from forewarn.datasets import PassageExample
+from forewarn.detect.learned import LearnedModel
+
+SEVERITY_TARGET = {"mention": 0.0, "depiction": 0.5, "graphic": 1.0}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    seed: int = 0
+    C: float = 1.0
+    own_weight: float = 1.0
+    webis_weight: float = 1.0
+    folds: int = 5
+    max_hard_negative_fp: float = 0.01
+    min_positives: int = 5
+    threshold_floor: float = 0.2
+    threshold_source: str = "pooled"  # "pooled" | "webis": which OOF rows pick the threshold
+    gated: bool = True
+
+
+# -- one linear head over explicit rows --------------------------------------------
+@dataclass
+class Rows:
+    """The rows a head is fitted on: example indices, soft targets, per-row weights and
+    the CV groups, all aligned."""
+
+    idx: np.ndarray
+    target: np.ndarray
+    weight: np.ndarray
+    group: np.ndarray
+
+    def take(self, m: np.ndarray) -> Rows:
+        return Rows(self.idx[m], self.target[m], self.weight[m], self.group[m])
+
+    @property
+    def hard(self) -> np.ndarray:
+        return (self.target > 0.5).astype(int)
+
+
+def labelled_rows(
+    examples: Sequence[PassageExample], warning: str, allowed: np.ndarray | None = None
+) -> np.ndarray:
+    """Indices of the examples labelled for `warning` (restricted to `allowed`)."""
+    idx = np.array([i for i, e in enumerate(examples) if warning in e.targets], dtype=np.int64)
+    if allowed is not None:
+        idx = idx[np.isin(idx, allowed)]
+    return idx
+
+
+def rows_for(
+    examples: Sequence[PassageExample], idx: np.ndarray, warning: str, cfg: TrainConfig
+) -> Rows:
+    return Rows(
+        idx=idx,
+        target=np.array([examples[i].targets[warning] for i in idx], dtype=np.float64),
+        weight=np.array(
+            [cfg.own_weight if examples[i].source == "own" else cfg.webis_weight for i in idx]
+        ),
+        group=np.array([examples[i].group for i in idx]),
+    )
+
+
+def fit_linear(x: np.ndarray, rows: Rows, C: float) -> tuple[np.ndarray, float]:
+    """Class-balanced logistic regression; a soft target t becomes a positive row of
+    weight t and a negative row of weight 1-t. Returns (w, b)."""
+    idx = np.concatenate([rows.idx, rows.idx])
+    y = np.concatenate([np.ones(len(rows.idx)), np.zeros(len(rows.idx))])
+    w = np.concatenate([rows.target * rows.weight, (1 - rows.target) * rows.weight])
+    keep = w > 0
+    idx, y, w = idx[keep], y[keep], w[keep]
+    if len(np.unique(y)) < 2:
+        return np.zeros(x.shape[1]), (10.0 if y.size and y[0] == 1 else -10.0)
+    pos, neg = w[y == 1].sum(), w[y == 0].sum()
+    w = w * np.where(y == 1, (pos + neg) / (2 * pos), (pos + neg) / (2 * neg))
+    m = LogisticRegression(C=C, max_iter=5000, tol=1e-6)
+    m.fit(x[idx], y, sample_weight=w)
+    return m.coef_[0].astype(np.float64), float(m.intercept_[0])
+
+
+def grouped_folds(
+    y: np.ndarray, groups: np.ndarray, k: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified folds (positions into y) that keep each group (work) in one fold."""
+    k = max(2, min(k, int(min(np.bincount(y, minlength=2)))))
+    splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(len(y)), y, groups))
+
+
+def oof_margins(x: np.ndarray, rows: Rows, cfg: TrainConfig) -> np.ndarray:
+    """Out-of-fold decision values for every row (same order)."""
+    out = np.zeros(len(rows.idx))
+    for tr, te in grouped_folds(rows.hard, rows.group, cfg.folds, cfg.seed):
+        w, b = fit_linear(x, rows.take(tr), cfg.C)
+        out[te] = x[rows.idx[te]] @ w + b
+    return out
+
+
+def platt(margins: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Sigmoid calibration a*m + c fitted on held-out margins (Platt's target smoothing)."""
+    n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
+    if n_pos == 0 or n_neg == 0:
+        return 1.0, 0.0
+    t = np.where(y == 1, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+    xx = np.concatenate([margins, margins])[:, None]
+    yy = np.concatenate([np.ones(len(t)), np.zeros(len(t))])
+    ww = np.concatenate([t, 1 - t])
+    m = LogisticRegression(C=1e4, max_iter=1000)
+    m.fit(xx, yy, sample_weight=ww)
+    a = float(m.coef_[0, 0])
+    return (a if a > 0 else 1.0), float(m.intercept_[0])
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+@dataclass
+class Linear:
+    """A calibrated linear scorer: p = sigmoid(a * (x.w + b) + c)."""
+
+    w: np.ndarray
+    b: float
+    a: float = 1.0
+    c: float = 0.0
+
+    def prob(self, x: np.ndarray) -> np.ndarray:
+        return sigmoid(self.a * (x @ self.w + self.b) + self.c)
+
+    def w_like(self, n: int) -> np.ndarray:
+        return self.w if self.w.size == n else np.zeros(n)
+
+
+_OPEN = Linear(np.zeros(0), 40.0)  # "no gate": probability 1
+
+
+def calibrated(x: np.ndarray, rows: Rows, cfg: TrainConfig) -> tuple[Linear, np.ndarray]:
+    """Fit on all rows; Platt and the returned probabilities come from out-of-fold
+    margins, so they are honest for every row."""
+    m = oof_margins(x, rows, cfg)
+    a, c = platt(m, rows.hard)
+    w, b = fit_linear(x, rows, cfg.C)
+    return Linear(w, b, a, c), sigmoid(a * m + c)
+
+
+def choose_threshold(
+    probs: np.ndarray,
+    y: np.ndarray,
+    select: np.ndarray | None = None,
+    hard_negative: np.ndarray | None = None,
+    max_fp: float = 1.0,
+    floor: float = 0.0,
+) -> float:
+    """The probability threshold with the best F1 on the `select` rows (all when None),
+    among those whose false-positive rate on the `hard_negative` rows is at most
+    `max_fp`; ties go to the higher threshold (fewer alarms for the same F1)."""
+    sel = np.ones(len(y), bool) if select is None else select
+    hn = probs[hard_negative] if hard_negative is not None and hard_negative.any() else None
+    ps, ys = probs[sel], y[sel]
+    cands = np.unique(np.round(np.concatenate([ps, [floor]]), 4))
+    best_t, best_f = 1.0, -1.0
+    for t in cands[cands >= floor]:
+        if hn is not None and float((hn >= t).mean()) > max_fp:
+            continue
+        pred = ps >= t
+        tp = int((pred & (ys == 1)).sum())
+        f = 2 * tp / max(1, int(pred.sum()) + int(ys.sum()))
+        if f >= best_f:
+            best_t, best_f = float(t), f
+    return best_t
+
+
+@dataclass
+class HeadFit:
+    """One warning's head. `gate` (optional) multiplies in: p = fine * gate."""
+
+    fine: Linear
+    gate: Linear | None
+    threshold: float
+    trained: bool
+    oof_probs: np.ndarray  # aligned with `idx`
+    idx: np.ndarray
+
+    def prob(self, x: np.ndarray) -> np.ndarray:
+        if not self.trained:
+            return np.zeros(len(x))
+        p = self.fine.prob(x)
+        return p * self.gate.prob(x) if self.gate is not None else p
+
+
+def fit_head(
+    x: np.ndarray,
+    examples: Sequence[PassageExample],
+    warning: str,
+    cfg: TrainConfig,
+    allowed: np.ndarray | None = None,
+) -> HeadFit:
+    """Fit, calibrate and threshold one warning's head on the rows in `allowed`.
+
+    Gated mode (a warning with Webis passages *and* our own passages): Webis passages
+    were sampled from works tagged with the warning, so they teach fine distinctions
+    inside the topic but never what ordinary text looks like, and mixing our passages
+    into the same regression blurred those distinctions (lower Webis AUC). So the
+    `fine` head learns from Webis alone, and a `gate` head learns "is this passage in
+    the warning's territory at all" from our passages (positives vs everything else)
+    plus the Webis passages (all in territory). The probability is their product."""
+    idx = labelled_rows(examples, warning, allowed)
+    rows = rows_for(examples, idx, warning, cfg)
+    y = rows.hard
+    src = np.array([examples[i].source for i in idx])
+    hn = np.array([examples[i].kind == "hard-negative" for i in idx]) & (y == 0)
+    if y.sum() < cfg.min_positives or (len(y) - y.sum()) < cfg.min_positives:
+        dead = Linear(np.zeros(x.shape[1]), -10.0)
+        return HeadFit(dead, None, 1.0, False, np.zeros(len(idx)), idx)
+    webis = src == "webis"
+    own = src == "own"
+    gated = cfg.gated and webis.sum() >= 2 * cfg.min_positives and own.any()
+    if not gated:
+        fine, p = calibrated(x, rows, cfg)
+        gate = None
+    else:
+        wrows = rows.take(webis)
+        fine, p_w = calibrated(x, wrows, cfg)
+        p = fine.prob(x[idx])  # own rows: the fine head never saw them
+        p[webis] = p_w
+        grows = Rows(idx, np.where(webis, 1.0, rows.target), rows.weight, rows.group)
+        gate, g = calibrated(x, grows, cfg)
+        p = p * g
+    sel = webis if (cfg.threshold_source == "webis" and webis.any()) else None
+    t = choose_threshold(p, y, sel, hn, cfg.max_hard_negative_fp, cfg.threshold_floor)
+    return HeadFit(fine, gate, t, True, p, idx)
+
+
+def fit_intensity(x: np.ndarray, examples: Sequence[PassageExample], ridge: float = 1.0) -> tuple[np.ndarray, float]:
+    """Ridge regression from features to severity (mention 0, depiction .5, graphic 1)
+    over our own positive passages that carry a severity."""
+    rows = [i for i, e in enumerate(examples) if e.severity in SEVERITY_TARGET]
+    if len(rows) < 10:
+        return np.zeros(x.shape[1]), 0.5
+    xs = x[rows]
+    y = np.array([SEVERITY_TARGET[str(examples[i].severity)] for i in rows])
+    mu, ym = xs.mean(0), y.mean()
+    xc = xs - mu
+    w = np.linalg.solve(xc.T @ xc + ridge * np.eye(xs.shape[1]), xc.T @ (y - ym))
+    return w, float(ym - mu @ w)
+
+
+def standardiser(x: np.ndarray, n_embed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean/scale: identity for the (already normalised) embedding block, z-scores for
+    the lexicon block so counts do not swamp the regularisation."""
+    mean = np.zeros(x.shape[1])
+    scale = np.ones(x.shape[1])
+    if x.shape[1] > n_embed:
+        lex = x[:, n_embed:]
+        mean[n_embed:] = lex.mean(0)
+        sd = lex.std(0)
+        scale[n_embed:] = np.where(sd > 1e-9, sd, 1.0) * np.sqrt(x.shape[1])
+    return mean, scale
+
+
+def fit_model(
+    x_raw: np.ndarray,
+    examples: Sequence[PassageExample],
+    warnings: Sequence[str],
+    cfg: TrainConfig,
+    embedder: str,
+    max_tokens: int,
+    lexicon_dim: int = 0,
+    version: str | None = None,
+    meta: dict | None = None,
+) -> tuple[LearnedModel, dict[str, HeadFit]]:
+    """Fit every warning's head on all of `examples`; returns the model and the fits
+    (whose out-of-fold probabilities the evaluation reuses)."""
+    mean, scale = standardiser(x_raw, x_raw.shape[1] - lexicon_dim)
+    x = (x_raw - mean) / scale
+    fits = {w: fit_head(x, examples, w, cfg) for w in warnings}
+    iw, ib = fit_intensity(x, examples)
+    today = _dt.date.today().isoformat()
+    model = LearnedModel(
+        version=version or f"{today}-seed{cfg.seed}",
+        embedder=embedder,
+        max_tokens=max_tokens,
+        warnings=list(warnings),
+        weights=np.vstack([fits[w].fine.w for w in warnings]),
+        bias=np.array([fits[w].fine.b for w in warnings]),
+        platt_a=np.array([fits[w].fine.a for w in warnings]),
+        platt_c=np.array([fits[w].fine.c for w in warnings]),
+        gate_weights=np.vstack([(fits[w].gate or _OPEN).w_like(x.shape[1]) for w in warnings]),
+        gate_bias=np.array([(fits[w].gate or _OPEN).b for w in warnings]),
+        gate_a=np.array([(fits[w].gate or _OPEN).a for w in warnings]),
+        gate_c=np.array([(fits[w].gate or _OPEN).c for w in warnings]),
+        gated={w: fits[w].gate is not None for w in warnings},
+        thresholds={w: fits[w].threshold for w in warnings},
+        trained={w: fits[w].trained for w in warnings},
+        feature_mean=mean,
+        feature_scale=scale,
+        intensity_w=iw,
+        intensity_b=ib,
+        lexicon_dim=lexicon_dim,
+        meta={"config": asdict(cfg), **(meta or {})},
+    )
+    return model, fits
+
+
+# -- features with an on-disk cache ----------------------------------------------------
+def featurize_texts(
+    texts: Sequence[str],
+    embed: Callable[[Sequence[str]], np.ndarray],
+    key: str,
+    cache_dir: str | Path | None = None,
+) -> np.ndarray:
+    """Embed `texts`, reusing vectors cached under `cache_dir` for the same `key`
+    (embedder name + window size) and the same text. Training and CV re-embed the same
+    passages many times; the cache makes the second run take seconds."""
+    if cache_dir is None:
+        return np.asarray(embed(texts), dtype=np.float32)
+    d = Path(cache_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    f = d / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
+    hashes = [hashlib.sha256(t.encode("utf-8")).hexdigest()[:24] for t in texts]
+    known: dict[str, np.ndarray] = {}
+    if f.exists():
+        with np.load(f) as z:
+            known = dict(zip(z["keys"].tolist(), z["vecs"], strict=True))
+    missing = sorted({h: t for h, t in zip(hashes, texts, strict=True) if h not in known}.items())
+    if missing:
+        vecs = np.asarray(embed([t for _, t in missing]), dtype=np.float32)
+        known.update({h: v for (h, _), v in zip(missing, vecs, strict=True)})
+        keys = sorted(known)
+        np.savez(f, keys=np.array(keys), vecs=np.stack([known[k] for k in keys]))
+    return np.stack([known[h] for h in hashes]).astype(np.float32)
