@@ -50,7 +50,9 @@ def scan_work(
 
     detector = detector or load_default()
     passages = work.story_passages
-    findings = aggregate(passages, detector.score(passages))
+    scores = detector.score(passages)
+    findings = aggregate(passages, scores)
+    best = {w: float(scores.column(w).max()) for w in scores.warnings} if passages else {}
     if only:
         keep = set(only)
         findings = [f for f in findings if f.warning in keep]
@@ -73,7 +75,7 @@ def scan_work(
         model=ModelInfo(name=detector.name, version=detector.version),
         findings=findings,
         declared=declared,
-        audit=audit(declared, findings, work.metadata),
+        audit=audit(declared, findings, work.metadata, best=best),
         credits=extract_credits(work),
         suggestions=suggest(work, findings),
     )

@@ -30,6 +30,7 @@ _SENTENCE_BREAK = re.compile(r"[.!?\u2026]|\n")
 _CLITICS = ("n't", "'ll", "'re", "'ve", "'m", "'d", "'s")
 _NT_BASES = {"ca": "can", "wo": "will", "sha": "shall", "ai": "be"}
 
+# fmt: off
 IRREGULAR: dict[str, str] = {
     # be / have / do and clitics
     "am": "be", "is": "be", "are": "be", "was": "be", "were": "be", "been": "be",
@@ -49,25 +50,25 @@ IRREGULAR: dict[str, str] = {
     "felt": "feel", "held": "hold", "kept": "keep", "caught": "catch", "told": "tell",
     "said": "say", "thought": "think", "brought": "bring", "bought": "buy", "sold": "sell",
     "sank": "sink", "sunk": "sink", "dug": "dig", "stuck": "stick", "swung": "swing",
-    "flung": "fling", "stung": "sting", "wrung": "wring", "shook": "shake",
-    "shaken": "shake", "woke": "wake", "woken": "wake", "wept": "weep", "crept": "creep",
-    "leapt": "leap", "burnt": "burn", "knelt": "kneel", "fed": "feed", "bore": "bear",
-    "borne": "bear", "knew": "know", "known": "know", "began": "begin", "begun": "begin",
-    "sent": "send", "spent": "spend", "built": "build", "meant": "mean", "left": "leave",
-    "lay": "lie", "lain": "lie", "dying": "die", "lying": "lie", "tying": "tie",
-    "overdid": "overdo", "underwent": "undergo", "withdrew": "withdraw",
-    "strove": "strive", "slid": "slide", "drove": "drive", "driven": "drive",
-    "forgave": "forgive", "forgot": "forget", "forgotten": "forget", "wore": "wear",
-    "worn": "wear", "grew": "grow", "grown": "grow", "blew": "blow", "blown": "blow",
-    "flew": "fly", "drew": "draw", "drawn": "draw", "sang": "sing", "sung": "sing",
-    "spoke": "speak", "spoken": "speak", "chose": "choose", "chosen": "choose",
-    "rose": "rise", "risen": "rise", "stank": "stink", "shrank": "shrink",
+    "flung": "fling", "stung": "sting", "wrung": "wring", "shook": "shake", "shaken": "shake",
+    "woke": "wake", "woken": "wake", "wept": "weep", "crept": "creep", "leapt": "leap",
+    "burnt": "burn", "knelt": "kneel", "fed": "feed", "bore": "bear", "borne": "bear",
+    "knew": "know", "known": "know", "began": "begin", "begun": "begin", "sent": "send",
+    "spent": "spend", "built": "build", "meant": "mean", "left": "leave", "lay": "lie",
+    "lain": "lie", "dying": "die", "lying": "lie", "tying": "tie", "overdid": "overdo",
+    "underwent": "undergo", "withdrew": "withdraw", "strove": "strive", "slid": "slide",
+    "drove": "drive", "driven": "drive", "forgave": "forgive", "forgot": "forget",
+    "forgotten": "forget", "wore": "wear", "worn": "wear", "grew": "grow", "grown": "grow",
+    "blew": "blow", "blown": "blow", "flew": "fly", "drew": "draw", "drawn": "draw",
+    "sang": "sing", "sung": "sing", "spoke": "speak", "spoken": "speak", "chose": "choose",
+    "chosen": "choose", "rose": "rise", "risen": "rise", "stank": "stink", "shrank": "shrink",
     # nouns
     "children": "child", "men": "man", "women": "woman", "teeth": "tooth", "feet": "foot",
     "mice": "mouse", "lives": "life", "knives": "knife", "wives": "wife", "wolves": "wolf",
     "thieves": "thief", "selves": "self", "calves": "calf", "halves": "half",
     "people": "person", "corpses": "corpse", "bruises": "bruise", "hooves": "hoof",
 }
+# fmt: on
 
 _NO_UNDOUBLE = frozenset("aeiouwxy")
 
@@ -135,6 +136,8 @@ class Lemmatizer:
     """Vocabulary-aware lemmatiser with a per-instance cache (texts repeat words a lot,
     so after warm-up a lemma is one dict lookup)."""
 
+    MAX_CACHE = 200_000
+
     def __init__(self, vocabulary: Collection[str]):
         self.vocabulary = frozenset(vocabulary)
         self._cache: dict[str, str] = {}
@@ -145,6 +148,8 @@ class Lemmatizer:
             return hit
         cands = lemma_candidates(word)
         lemma = next((c for c in cands if c in self.vocabulary), cands[0])
+        if len(self._cache) >= self.MAX_CACHE:  # batch runs see millions of distinct tokens
+            self._cache.clear()
         self._cache[word] = lemma
         return lemma
 
@@ -259,10 +264,7 @@ def excerpt(text: str, terms: Iterable[str] = (), limit: int = 200) -> str:
             centre = (span[0] + span[1]) // 2
             break
     budget = limit - 2  # room for an ellipsis on each side
-    if centre is None:
-        start = 0
-    else:
-        start = max(0, min(centre - budget // 2, len(flat) - budget))
+    start = 0 if centre is None else max(0, min(centre - budget // 2, len(flat) - budget))
     end = min(len(flat), start + budget)
     if start > 0 and flat[start - 1] != " ":
         nxt = flat.find(" ", start)

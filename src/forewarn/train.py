@@ -21,6 +21,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -44,6 +45,8 @@ class TrainConfig:
     threshold_floor: float = 0.2
     threshold_source: str = "pooled"  # "pooled" | "webis": which OOF rows pick the threshold
     gated: bool = True
+    pan_weight: float = 0.5
+    lexicon: bool = True
 
 
 # -- one linear head over explicit rows --------------------------------------------
@@ -81,11 +84,13 @@ def rows_for(
     return Rows(
         idx=idx,
         target=np.array([examples[i].targets[warning] for i in idx], dtype=np.float64),
-        weight=np.array(
-            [cfg.own_weight if examples[i].source == "own" else cfg.webis_weight for i in idx]
-        ),
+        weight=np.array([_source_weight(examples[i].source, cfg) for i in idx]),
         group=np.array([examples[i].group for i in idx]),
     )
+
+
+def _source_weight(source: str, cfg: TrainConfig) -> float:
+    return {"own": cfg.own_weight, "pan": cfg.pan_weight}.get(source, cfg.webis_weight)
 
 
 def fit_linear(x: np.ndarray, rows: Rows, C: float) -> tuple[np.ndarray, float]:
@@ -100,7 +105,7 @@ def fit_linear(x: np.ndarray, rows: Rows, C: float) -> tuple[np.ndarray, float]:
         return np.zeros(x.shape[1]), (10.0 if y.size and y[0] == 1 else -10.0)
     pos, neg = w[y == 1].sum(), w[y == 0].sum()
     w = w * np.where(y == 1, (pos + neg) / (2 * pos), (pos + neg) / (2 * neg))
-    m = LogisticRegression(C=C, max_iter=5000, tol=1e-6)
+    m = LogisticRegression(C=C, max_iter=5000, tol=1e-4)
     m.fit(x[idx], y, sample_weight=w)
     return m.coef_[0].astype(np.float64), float(m.intercept_[0])
 
@@ -356,3 +361,46 @@ def featurize_texts(
         keys = sorted(known)
         np.savez(f, keys=np.array(keys), vecs=np.stack([known[k] for k in keys]))
     return np.stack([known[h] for h in hashes]).astype(np.float32)
+
+
+def example_features(
+    examples: Sequence[PassageExample],
+    embedder: Any,
+    lexicon_dim: int,
+    cache_dir: str | Path | None = None,
+) -> np.ndarray:
+    """Raw (unstandardised) features for examples: embedding + lexicon block."""
+    from forewarn.detect.learned import lexicon_block
+
+    texts = [e.text for e in examples]
+    key = f"{embedder.name}/{embedder.max_tokens}"
+    emb = featurize_texts(texts, embedder.embed, key, cache_dir)
+    if lexicon_dim:
+        return np.hstack([emb, lexicon_block(texts, lexicon_dim)]).astype(np.float64)
+    return emb.astype(np.float64)
+
+
+def pan_examples(docs: Sequence[Any], taxonomy: Any | None = None) -> list[PassageExample]:
+    """PAN works as weakly labelled training examples: the whole story text of a work,
+    labelled for every warning that maps to PAN labels (positive when the work carries
+    one of them). Weak because a work-level label does not say which passage earns it;
+    they enter with `pan_weight`."""
+    from forewarn.ingest.pan import pan_record
+    from forewarn.segment import build_work
+    from forewarn.taxonomy import load
+
+    tax = taxonomy or load()
+    out: list[PassageExample] = []
+    for d in docs:
+        work = build_work(pan_record({"work_id": d.work_id, "text": d.text}))
+        text = "\n\n".join(p.text for p in work.story_passages)
+        targets = {
+            w.id: (1.0 if set(w.pan23) & set(d.labels) else 0.0) for w in tax.warnings if w.pan23
+        }
+        out.append(
+            PassageExample(
+                id=f"pan-{d.work_id}", text=text, targets=targets, group=f"pan-{d.work_id}",
+                source="pan", kind="document",
+            )
+        )
+    return out

@@ -1,4 +1,10 @@
-"""`forewarn render`: the read-safely HTML page for one work."""
+"""`forewarn render` (the read-safely HTML page) and `forewarn tag-epub` (warnings into
+an EPUB's metadata).
+
+Both read the input file once and work on those bytes, so the page or the tagged book
+always matches what was scanned, and both write through `forewarn.atomic`: a failure
+leaves no output file (and never a half-written one).
+"""
 
 from __future__ import annotations
 
@@ -13,22 +19,42 @@ def register(app: typer.Typer) -> None:
     def render(
         file: Annotated[Path, typer.Argument(help="The work to read safely.")],
         output: Annotated[
-            Path, typer.Option("-o", "--output", help="Where to write the HTML page.")
-        ],
+            Path | None,
+            typer.Option(
+                "-o",
+                "--output",
+                help="Where to write the page ('-' = stdout; default NAME.safe.html).",
+            ),
+        ] = None,
         spoilers: Annotated[
-            bool, typer.Option(help="Quote the evidence in the warning list (off: names only).")
+            bool,
+            typer.Option(
+                "--spoilers/--no-spoilers",
+                help="Also quote the flagged passages in the warning list (default: names only).",
+            ),
         ] = False,
     ) -> None:
-        """Write a self-contained page with flagged passages folded away."""
+        """Write a self-contained page: warnings first, flagged passages folded away."""
         from forewarn.atomic import write_text
-        from forewarn.ingest import read_path
+        from forewarn.ingest import read_bytes
+        from forewarn.ingest.checks import read_file_bytes
         from forewarn.pipeline import scan_work
-        from forewarn.render.html import render_html
+        from forewarn.render.html import passage_flags, render_html
 
-        work = read_path(file)
+        work = read_bytes(read_file_bytes(file), name=str(file))
         report = scan_work(work)
-        write_text(output, render_html(work, report, spoilers=spoilers))
-        typer.echo(f"wrote {output} ({len(report.findings)} warnings, folded passages inside)")
+        page = render_html(work, report, spoilers=spoilers)
+        if output is not None and str(output) == "-":
+            typer.echo(page, nl=False)
+            return
+        target = output or file.with_name(f"{file.stem}.safe.html")
+        write_text(target, page)
+        folded = len(passage_flags(report))
+        typer.echo(
+            f"wrote {target}: {len(report.findings)} warning"
+            f"{'s' if len(report.findings) != 1 else ''}, {folded} passage"
+            f"{'s' if folded != 1 else ''} folded"
+        )
 
     @app.command("tag-epub")
     def tag_epub_command(
@@ -41,18 +67,24 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--in-place", help="Replace the original file.")
         ] = False,
     ) -> None:
-        """Write the found warnings into the EPUB's metadata (dc:subject), keeping the original."""
+        """Write the found warnings into the EPUB's metadata as dc:subject entries
+        ("Content warning: ..."), which Calibre shows as tags. The original is kept
+        unless --in-place; re-running replaces the earlier warnings."""
         from forewarn.atomic import write_bytes
         from forewarn.errors import UnsupportedFormat
-        from forewarn.ingest import read_path
+        from forewarn.ingest import read_bytes
+        from forewarn.ingest.checks import read_file_bytes
         from forewarn.pipeline import scan_work
-        from forewarn.render.epub import default_output, tag_epub
+        from forewarn.render.epub import default_output, subjects_for, tag_epub
 
-        work = read_path(file)  # checks existence, size and format before anything is written
+        if in_place and output is not None:
+            raise typer.BadParameter("give either --in-place or -o, not both")
+        data = read_file_bytes(file)  # existence and size checked before anything else
+        work = read_bytes(data, name=str(file))
         if "epub" not in work.format:
-            raise UnsupportedFormat(f"{file} is {work.format}, not an EPUB")
+            raise UnsupportedFormat(f"{file} is {work.format}, not an EPUB: nothing written")
         report = scan_work(work)
-        data = file.read_bytes()
+        tagged = tag_epub(data, report)
         target = file if in_place else (output or default_output(file))
-        write_bytes(target, tag_epub(data, report))
-        typer.echo(f"wrote {target} with {len(report.findings)} content warnings in its subjects")
+        write_bytes(target, tagged)
+        typer.echo(f"wrote {target} with subjects: " + "; ".join(subjects_for(report)))

@@ -142,16 +142,8 @@ class OnnxEmbedder:
         wins: list[list[int]] = []
         owner: list[int] = []
         for i, enc in enumerate(encs):
-            ids = enc.ids
-            if not ids:
-                wins.append([self._cls, self._sep])
-                owner.append(i)
-                continue
-            n = len(ids)
-            k = -(-n // body)  # ceil: equal-sized windows, so no tiny tail window
-            size = -(-n // k)
-            for s in range(0, n, size):
-                wins.append([self._cls, *ids[s : s + size], self._sep])
+            for chunk in split_windows(enc.ids, body):
+                wins.append([self._cls, *chunk, self._sep])
                 owner.append(i)
         return wins, np.asarray(owner, dtype=np.int64)
 
@@ -190,6 +182,42 @@ class OnnxEmbedder:
         return pool_windows(vecs, owner, np.maximum(lengths, 1.0), len(texts), self.spec.normalize)
 
 
+def split_windows(ids: Sequence[int], body: int) -> list[list[int]]:
+    """Split token ids into the fewest windows of at most `body` tokens, of near-equal
+    size (so no tiny tail window); every token lands in exactly one window, in order.
+    An empty text gives one empty window (it still gets a vector)."""
+    n = len(ids)
+    if n == 0:
+        return [[]]
+    k = -(-n // body)
+    size = -(-n // k)
+    return [list(ids[s : s + size]) for s in range(0, n, size)]
+
+
+class HashingEmbedder:
+    """A network-free embedder: hashed bag of lower-cased words, L2-normalised.
+
+    Far weaker than the transformer; it exists so training and evaluation plumbing can
+    run (and be tested) on a machine without an embedding package, deterministically."""
+
+    def __init__(self, dim: int = 256, max_tokens: int = DEFAULT_MAX_TOKENS) -> None:
+        self.name = f"hashing-bow-{dim}"
+        self.dim = dim
+        self.max_tokens = max_tokens
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        import hashlib
+        import re
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for word in re.findall(r"[a-z']+", t.lower()):
+                h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little")
+                out[i, h % self.dim] += 1.0 if (h >> 31) & 1 else -1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)
+
+
 def pool_windows(
     vecs: np.ndarray, owner: np.ndarray, weights: np.ndarray, n: int, normalize: bool = True
 ) -> np.ndarray:
@@ -214,6 +242,8 @@ def _default_threads() -> int:
 @cache
 def load_embedder(
     name: str = DEFAULT_EMBEDDER, max_tokens: int = DEFAULT_MAX_TOKENS
-) -> OnnxEmbedder:
+) -> OnnxEmbedder | HashingEmbedder:
     """The named embedder, built once per process."""
+    if name.startswith("hashing-bow-") and name[12:].isdigit():
+        return HashingEmbedder(int(name[12:]), max_tokens)
     return OnnxEmbedder(spec_by_name(name), max_tokens=max_tokens)

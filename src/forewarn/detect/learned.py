@@ -228,36 +228,78 @@ class Featurizer:
 
 
 class LearnedDetector:
-    """`Detector` over all taxonomy warnings with a `LearnedModel` and an embedder."""
+    """`Detector` over all taxonomy warnings with a `LearnedModel` and an embedder.
 
-    def __init__(self, model: LearnedModel, embedder: Any | None = None) -> None:
+    With a lexicon detector alongside (the default when one is installed), the lexicon
+    supplies what a linear head cannot: the matched terms (`hits`, used for evidence and
+    for telling reported from on-page content), per-warning intensity (averaged with
+    the model's own), and the probabilities of any warning the model has no trained
+    head for."""
+
+    def __init__(
+        self, model: LearnedModel, embedder: Any | None = None, lexicon: Any | None = "auto"
+    ) -> None:
         if embedder is None:
             from forewarn.detect.embed import load_embedder
 
             embedder = load_embedder(model.embedder, model.max_tokens)
+        if lexicon == "auto":
+            lexicon = _lexicon_detector()
+        if model.lexicon_dim and lexicon_dim_available() != model.lexicon_dim:
+            raise ModelError(
+                f"model was trained on {model.lexicon_dim} lexicon features, the installed "
+                f"lexicon gives {lexicon_dim_available()}: retrain (forewarn train)"
+            )
         self.model = model
+        self.lexicon = lexicon
         self.featurize = Featurizer(embedder, model.lexicon_dim)
         self.name = "forewarn-learned"
         self.version = model.version
 
     def score_texts(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(probabilities, intensity per passage) for raw texts."""
+        """(probabilities, intensity per passage) from the model alone."""
         if not texts:
-            k = len(self.model.warnings)
-            return np.zeros((0, k)), np.zeros(0)
+            return np.zeros((0, len(self.model.warnings))), np.zeros(0)
         x = self.featurize(texts)
         return self.model.probabilities(x), self.model.intensity(x)
 
     def score(self, passages: Sequence[Passage]) -> PassageScores:
-        probs, inten = self.score_texts([p.text for p in passages])
-        k = len(self.model.warnings)
+        warnings = list(self.model.warnings)
+        k = len(warnings)
+        texts = [p.text for p in passages]
+        probs, inten = self.score_texts(texts)
+        intensity = np.repeat(inten[:, None], k, axis=1) if len(texts) else np.zeros((0, k))
+        thresholds = dict(self.model.thresholds)
+        hits: dict[tuple[int, str], list[str]] = {}
+        if self.lexicon is not None and texts:
+            lex = self.lexicon.score_texts(texts, [p.id for p in passages])
+            hits = dict(lex.hits)
+            for j, w in enumerate(warnings):
+                if w not in lex.warnings:
+                    continue
+                col = lex.warnings.index(w)
+                if lex.intensity is not None:
+                    intensity[:, j] = (intensity[:, j] + lex.intensity[:, col]) / 2
+                if not self.model.trained.get(w, False):
+                    probs[:, j] = lex.probs[:, col]
+                    thresholds[w] = lex.thresholds.get(w, 0.5)
         return PassageScores(
-            warnings=list(self.model.warnings),
+            warnings=warnings,
             passage_ids=[p.id for p in passages],
             probs=probs,
-            thresholds=dict(self.model.thresholds),
-            intensity=np.repeat(inten[:, None], k, axis=1) if len(passages) else np.zeros((0, k)),
+            thresholds=thresholds,
+            intensity=intensity,
+            hits=hits,
         )
+
+
+def _lexicon_detector() -> Any | None:
+    try:
+        from forewarn.detect.lexicon import LexiconDetector
+
+        return LexiconDetector()
+    except Exception:  # no lexicon installed: the model still scores on its own
+        return None
 
 
 def load_learned(model_dir: str | Path | None = None) -> LearnedDetector:

@@ -13,8 +13,9 @@ How a passage is scored, for every one of the 37 taxonomy warnings:
 4. Within one warning, overlapping matches keep only the longest ("slit her throat"
    beats "slit"); weight-0 entries are blockers that win this way and add nothing.
 5. Negation: a negation cue (not, n't, never, no, nobody, without, ...) up to 3 tokens
-   before a match in the same clause leaves 15% of its weight ("he didn't hit her",
-   "no one died"). A negated match followed in its clause by again / anymore / since /
+   before a match in the same clause, with only transparent words between (auxiliaries,
+   determiners, "one", "even", "want to"), leaves 15% of its weight ("he didn't hit
+   her", "no one was killed"; but not "didn't see her die"). A negated match followed in its clause by again / anymore / since /
    no longer ("never cut herself again") implies it happened: 80% and reported.
 6. Evidence E = sum of weights, each repeat of the same entry decaying geometrically
    (default 0.6, profanity 0.8: swearing is count-based), weak cues (weight < 1)
@@ -45,7 +46,7 @@ import numpy as np
 
 from forewarn import taxonomy
 from forewarn.detect.base import PassageScores
-from forewarn.text_norm import Lemmatizer, Tokens, sentence_spans, tokenize
+from forewarn.text_norm import Lemmatizer, Tokens, normalise_apostrophes, sentence_spans, tokenize
 from forewarn.work import Passage
 
 NAME = "lexicon"
@@ -131,7 +132,8 @@ class Analysis:
 def _split_words(text: str) -> list[str]:
     """Words of one pattern alternative: '_' and '-' join words, clitics split off."""
     out: list[str] = []
-    for raw in text.replace("_", " ").replace("-", " ").lower().split():
+    flat = normalise_apostrophes(text).replace("_", " ").replace("-", " ").lower()
+    for raw in flat.split():
         if raw.startswith("'"):
             out.append(raw)
             continue
@@ -229,6 +231,7 @@ class Lexicon:
         neg = data["negation"]
         self.neg_cues = frozenset(neg["cues"])
         self.neg_window = int(neg["window"])
+        self.transparent = frozenset(neg["transparent"])
         self.neg_factor = float(neg["factor"])
         self.resumption = frozenset(neg["resumption"])
         self.resumption_window = int(neg["resumption_window"])
@@ -351,7 +354,11 @@ class Lexicon:
             if k == len(slots):
                 return j
             slot = slots[k]
-            if j < n and sent[j] == s0 and (slot.any or lem[j] in slot.words or surf[j] in slot.words):
+            if (
+                j < n
+                and sent[j] == s0
+                and (slot.any or lem[j] in slot.words or surf[j] in slot.words)
+            ):
                 r = rec(slots, k + 1, j + 1, s0)
                 if r >= 0:
                     return r
@@ -392,9 +399,13 @@ class Lexicon:
         """(negated, resumed) for a match spanning tokens [start, end)."""
         clause = toks.clause[start]
         negated = False
-        for j in range(max(0, start - self.neg_window), start):
-            if toks.clause[j] == clause and toks.lemma[j] in self.neg_cues:
+        for j in range(start - 1, max(-1, start - 1 - self.neg_window), -1):
+            if toks.clause[j] != clause:
+                break
+            if toks.lemma[j] in self.neg_cues:
                 negated = True
+                break
+            if toks.lemma[j] not in self.transparent and toks.surface[j] not in self.transparent:
                 break
         if not negated:
             return False, False
@@ -427,7 +438,9 @@ class Lexicon:
         for a, b in sent_bounds:
             sent_reported[toks.sentence[a]] = self._sentence_reported(toks, a, b)
         weak_sent = sum(
-            1 for a, b in sent_bounds if any(toks.surface[j] in self.sentence_cues for j in range(a, b))
+            1
+            for a, b in sent_bounds
+            if any(toks.surface[j] in self.sentence_cues for j in range(a, b))
         )
 
         # idiom spans per warning
@@ -605,7 +618,7 @@ def _dialogue_share(text: str) -> float:
     inside = False
     count = 0
     for ch in text:
-        if ch in "\"\u201c\u201d":
+        if ch in '"\u201c\u201d':
             if ch == "\u201c":
                 inside = True
             elif ch == "\u201d":
@@ -623,7 +636,7 @@ def _dialogue_share(text: str) -> float:
 
 def _read_json(name: str) -> dict[str, Any]:
     path = resources.files("forewarn").joinpath("lexicon").joinpath(name)
-    return json.loads(path.read_text("utf-8"), object_pairs_hook=_no_duplicates)  # type: ignore[no-any-return]
+    return json.loads(path.read_text("utf-8"), object_pairs_hook=_no_duplicates)
 
 
 @cache
@@ -713,7 +726,9 @@ class LexiconDetector:
 
     @property
     def thresholds(self) -> dict[str, float]:
-        return {w: p.threshold for w, p in zip(self.lexicon.warnings, self.lexicon.params, strict=True)}
+        return {
+            w: p.threshold for w, p in zip(self.lexicon.warnings, self.lexicon.params, strict=True)
+        }
 
     def score_texts(self, texts: Sequence[str], ids: Sequence[str] | None = None) -> PassageScores:
         warnings = self.warnings

@@ -1,0 +1,313 @@
+"""Batch throughput: local processes vs Ray, 1 and 2 workers, on a generated corpus.
+
+    python bench/bench_batch.py              # 2,000 works (several minutes on 2 cores)
+    python bench/bench_batch.py --works 300  # a quick run
+    python bench/bench_batch.py --no-append  # print the table only
+
+The corpus is original text generated here (seeded): sentences from a small vocabulary,
+a few warning-bearing sentences, works of mixed length (log-normal, median ~2,000 words,
+clipped to 150..30,000). Each configuration runs `run_batch` in a fresh process so model
+loading and process start-up are counted the same way for every engine; for Ray the
+local cluster is started first and its start-up is reported separately (on an existing
+cluster it is paid once, not per run). Peak memory per worker is the largest VmHWM
+(Linux /proc) of the processes that scanned; elsewhere sampled RSS via psutil.
+Appends (or replaces) the "## Batch" section of bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "RESULTS.md"
+CONFIGS = [("local", 1), ("local", 2), ("ray", 1), ("ray", 2)]
+
+NAMES = ["Mara", "Tobin", "Ilse", "Corwin", "Wren", "Dax", "Juniper", "Abel", "Noor", "Sable"]
+PLACES = ["the harbour", "the kitchen", "the library", "the orchard", "the station", "the roof"]
+VERBS = ["walked to", "waited in", "cleaned", "remembered", "sketched", "left", "searched"]
+OBJECTS = ["a letter", "the map", "an old coat", "the kettle", "a bruised apple", "the keys"]
+DETAILS = [
+    "The kettle sang on the stove.",
+    "Rain tapped against the window.",
+    "Somebody laughed in the next room.",
+    "The light went gold and then grey.",
+    "It smelled of bread and salt.",
+    "Nobody said anything for a while.",
+    "The radio played something half remembered.",
+]
+WARNING_SENTENCES = [
+    "He took the razor and cut his wrists until the blood ran down his arms.",
+    "The soldier shot the man in the chest and kicked him as he died screaming.",
+    "She swallowed the whole bottle of pills because she wanted to die.",
+    "He punched her in the face and broke her nose.",
+    "Her mother had died in the fire the winter before.",
+    "He called her a worthless bitch and slammed the door.",
+]
+
+
+# ---------------------------------------------------------------- corpus
+
+
+def sentence(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.4:
+        return f"{rng.choice(NAMES)} {rng.choice(VERBS)} {rng.choice(PLACES)}."
+    if roll < 0.7:
+        return f"{rng.choice(NAMES)} found {rng.choice(OBJECTS)} in {rng.choice(PLACES)}."
+    return rng.choice(DETAILS)
+
+
+def work_text(rng: random.Random, words: int) -> str:
+    paragraphs, count = [], 0
+    while count < words:
+        sentences = [sentence(rng) for _ in range(rng.randint(3, 7))]
+        if rng.random() < 0.04:
+            sentences.insert(rng.randrange(len(sentences)), rng.choice(WARNING_SENTENCES))
+        paragraph = " ".join(sentences)
+        count += len(paragraph.split())
+        paragraphs.append(paragraph)
+    return f"Work {rng.randrange(10**6)}\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+def make_corpus(folder: Path, works: int, seed: int) -> int:
+    """`works` .txt files in 20 subfolders; returns the total word count."""
+    rng = random.Random(seed)
+    total = 0
+    for n in range(works):
+        words = int(min(30_000, max(150, rng.lognormvariate(math.log(2_000), 1.0))))
+        text = work_text(rng, words)
+        total += len(text.split())
+        path = folder / f"part-{n % 20:02d}" / f"work-{n:05d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return total
+
+
+# ---------------------------------------------------------------- one measured run
+
+
+def _peak_kb(pid: int) -> int:
+    """Peak resident memory of `pid` in kB: VmHWM from /proc, else current RSS."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        return int(psutil.Process(pid).memory_info().rss // 1024)
+    except Exception:
+        return 0
+
+
+def _worker_pids(engine: str) -> list[int]:
+    """Processes that scan: our pool's children, or Ray's RayScanner actors."""
+    try:
+        import psutil
+
+        if engine == "local":
+            return [
+                p.pid
+                for p in psutil.Process().children(recursive=True)
+                if "spawn_main" in " ".join(p.cmdline())
+            ]
+        return [
+            p.pid
+            for p in psutil.process_iter(["cmdline"])
+            if "RayScanner" in " ".join(p.info["cmdline"] or [])
+        ]
+    except ImportError:
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if (engine == "local" and int(stat[1]) == os.getpid() and "spawn_main" in cmdline) or (
+                engine == "ray" and "RayScanner" in cmdline
+            ):
+                pids.append(int(entry.name))
+        return pids
+
+
+class PeakSampler(threading.Thread):
+    """Every 0.2 s, the peak memory of every scanning process seen so far."""
+
+    def __init__(self, engine: str) -> None:
+        super().__init__(daemon=True)
+        self.engine = engine
+        self.peaks: dict[int, int] = {}
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.2):
+            for pid in _worker_pids(self.engine):
+                self.peaks[pid] = max(self.peaks.get(pid, 0), _peak_kb(pid))
+
+
+def run_one(engine: str, workers: int, corpus: Path, out: Path) -> dict[str, Any]:
+    """Runs in a fresh process: time one run_batch, sample worker memory."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from forewarn.batch import run_batch
+
+    ray_start = 0.0
+    if engine == "ray":
+        import ray
+
+        started = time.perf_counter()
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        ray_start = time.perf_counter() - started
+    sampler = PeakSampler(engine)
+    sampler.start()
+    summary = run_batch(corpus, out, workers=workers, engine=engine)
+    sampler.stop.set()
+    sampler.join()
+    if engine == "local" and workers == 1:
+        sampler.peaks = {os.getpid(): _peak_kb(os.getpid())}  # scanned in this process
+    if engine == "ray":
+        import ray
+
+        ray.shutdown()
+    return {
+        "engine": engine,
+        "workers": workers,
+        "seconds": summary.seconds,
+        "works": summary.processed,
+        "errors": summary.errors,
+        "words": summary.words,
+        "ray_start": ray_start,
+        "peak_mb": max(sampler.peaks.values(), default=0) / 1024,
+        "processes": len(sampler.peaks),
+        "sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
+    }
+
+
+def measure(engine: str, workers: int, corpus: Path, out: Path) -> dict[str, Any]:
+    child = subprocess.run(
+        [sys.executable, __file__, "--one", engine, str(workers), str(corpus), str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if child.returncode != 0:
+        raise SystemExit(f"{engine} x{workers} failed:\n{child.stderr[-3000:]}")
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------- report
+
+
+def table(results: list[dict[str, Any]], works: int, words: int, seed: int) -> str:
+    by = {(r["engine"], r["workers"]): r for r in results}
+    model = _model_name()
+    lines = [
+        "## Batch",
+        "",
+        f"`python bench/bench_batch.py --works {works}` on {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, detector `{model}`, "
+        f"{time.strftime('%Y-%m-%d')}. Corpus: {works:,} generated works, {words:,} words "
+        f"(mean {words // max(works, 1):,}, log-normal lengths, seed {seed}), one .txt each. "
+        "Wall time of `run_batch` in a fresh process (process start-up and model load "
+        "included); Ray on a local 2-CPU instance already started.",
+        "",
+        "| engine | workers | seconds | works/s | words/s | speed-up | peak RSS/worker |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        base = by.get((r["engine"], 1))
+        speedup = f"{base['seconds'] / r['seconds']:.2f}x" if base else "-"
+        lines.append(
+            f"| {r['engine']} | {r['workers']} | {r['seconds']:.1f} | "
+            f"{r['works'] / r['seconds']:.1f} | {r['words'] / r['seconds']:,.0f} | "
+            f"{speedup} | {r['peak_mb']:.0f} MB |"
+        )
+    notes = []
+    if ("local", 2) in by:
+        speedup = by[("local", 1)]["seconds"] / by[("local", 2)]["seconds"]
+        notes.append(f"local scaling 1->2 workers: {speedup:.2f}x (target >= 1.7x)")
+    for n in (1, 2):
+        if ("ray", n) in by and ("local", n) in by:
+            overhead = by[("ray", n)]["seconds"] / by[("local", n)]["seconds"] - 1
+            notes.append(f"Ray overhead vs local, {n} worker(s): {overhead:+.1%} (target < 15%)")
+    if any(r["ray_start"] for r in results):
+        start = max(r["ray_start"] for r in results)
+        notes.append(f"starting the local Ray instance took {start:.1f}s (not in the times)")
+    same = len({r["sha256"] for r in results}) == 1
+    notes.append(f"all outputs byte-identical: {'yes' if same else 'NO'}")
+    notes.append(f"error rows: {max(r['errors'] for r in results)}")
+    return "\n".join([*lines, "", *(f"- {n}" for n in notes), ""])
+
+
+def _model_name() -> str:
+    sys.path.insert(0, str(ROOT / "src"))
+    from forewarn.detect import load_default
+
+    detector = load_default()
+    return f"{detector.name} {detector.version}"
+
+
+def append_section(section: str, path: Path = RESULTS) -> None:
+    """Replace our own "## Batch" section, or append it; other sections stay as they are."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    start = text.find("\n## Batch\n")
+    if start >= 0:
+        end = text.find("\n## ", start + 1)
+        text = text[: start + 1] + section + (text[end + 1 :] if end >= 0 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--works", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=2023)
+    parser.add_argument("--configs", default=",".join(f"{e}:{w}" for e, w in CONFIGS))
+    parser.add_argument("--no-append", action="store_true", help="print, do not write RESULTS")
+    parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        engine, workers, corpus, out = args.one
+        print(json.dumps(run_one(engine, int(workers), Path(corpus), Path(out))))
+        return
+    configs = [(c.split(":")[0], int(c.split(":")[1])) for c in args.configs.split(",")]
+    with tempfile.TemporaryDirectory(prefix="forewarn-bench-") as tmp:
+        corpus = Path(tmp) / "corpus"
+        words = make_corpus(corpus, args.works, args.seed)
+        print(f"corpus: {args.works:,} works, {words:,} words in {corpus}", flush=True)
+        results = []
+        for engine, workers in configs:
+            result = measure(engine, workers, corpus, Path(tmp) / f"out-{engine}-{workers}.jsonl")
+            print(
+                f"{engine} x{workers}: {result['seconds']:.1f}s "
+                f"{result['words'] / result['seconds']:,.0f} words/s",
+                flush=True,
+            )
+            results.append(result)
+    section = table(results, args.works, words, args.seed)
+    print(section)
+    if not args.no_append:
+        append_section(section)
+        print(f"appended to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
