@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/mypy src/forewarn
 
 test: $(STAMP) browser lint
-	$(BIN)/pytest -q
+	scripts/with-postgres.sh $(BIN)/pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

@@ -99,14 +99,22 @@ def make_corpus(folder: Path, works: int, seed: int) -> int:
 # ---------------------------------------------------------------- one measured run
 
 
-def _peak_kb(pid: int) -> int:
-    """Peak resident memory of `pid` in kB: VmHWM from /proc, else current RSS."""
+def _proc_status(pid: int, field: str) -> int:
+    """A kB figure (VmHWM: peak resident memory) from /proc/PID/status; 0 if unknown."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     except OSError:
         pass
+    return 0
+
+
+def _peak_kb(pid: int) -> int:
+    """Peak resident memory of `pid` in kB: VmHWM on Linux, else current RSS (psutil)."""
+    peak = _proc_status(pid, "VmHWM")
+    if peak:
+        return peak
     try:
         import psutil
 
@@ -115,56 +123,90 @@ def _peak_kb(pid: int) -> int:
         return 0
 
 
-def _worker_pids(engine: str) -> list[int]:
-    """Processes that scan: our pool's children, or Ray's RayScanner actors."""
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds `pid` has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         import psutil
 
-        if engine == "local":
-            return [
-                p.pid
-                for p in psutil.Process().children(recursive=True)
-                if "spawn_main" in " ".join(p.cmdline())
-            ]
-        return [
-            p.pid
-            for p in psutil.process_iter(["cmdline"])
-            if "RayScanner" in " ".join(p.info["cmdline"] or [])
-        ]
-    except ImportError:
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
+        times = psutil.Process(pid).cpu_times()
+        return float(times.user + times.system)
+    except Exception:
+        return 0.0
+
+
+def _descendants() -> list[tuple[int, str]]:
+    """(pid, command line) of every process below this one: pool workers, or the local
+    Ray's daemons and actors."""
+    try:
+        import psutil
+
+        found = []
+        for proc in psutil.Process().children(recursive=True):
+            try:
+                found.append((proc.pid, " ".join(proc.cmdline())))
+            except psutil.Error:
                 continue
+        return found
+    except ImportError:
+        pass
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
             try:
                 stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
             except OSError:
                 continue
-            if (engine == "local" and int(stat[1]) == os.getpid() and "spawn_main" in cmdline) or (
-                engine == "ray" and "RayScanner" in cmdline
-            ):
-                pids.append(int(entry.name))
-        return pids
+            parents[int(entry.name)] = int(stat[1])
+            commands[int(entry.name)] = cmdline.decode(errors="replace")
+    mine, frontier = [], [os.getpid()]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        mine += children
+        frontier += children
+    return [(pid, commands[pid]) for pid in mine]
 
 
-class PeakSampler(threading.Thread):
-    """Every 0.2 s, the peak memory of every scanning process seen so far."""
+def _is_worker(command: str) -> bool:
+    return "spawn_main" in command or "RayScanner" in command
 
-    def __init__(self, engine: str) -> None:
+
+class Sampler(threading.Thread):
+    """Every 0.2 s: CPU time of every process below this one (the last reading before a
+    process ends is its total, within 0.2 s) and peak memory of the scanning ones."""
+
+    def __init__(self) -> None:
         super().__init__(daemon=True)
-        self.engine = engine
+        self.cpu: dict[int, float] = {}
         self.peaks: dict[int, int] = {}
         self.stop = threading.Event()
+        self.sample()
+        self.baseline = sum(self.cpu.values())  # e.g. Ray's daemons before the run
+
+    def sample(self) -> None:
+        for pid, command in _descendants():
+            self.cpu[pid] = max(self.cpu.get(pid, 0.0), _cpu_seconds(pid))
+            if _is_worker(command):
+                self.peaks[pid] = max(self.peaks.get(pid, 0), _peak_kb(pid))
 
     def run(self) -> None:
         while not self.stop.wait(0.2):
-            for pid in _worker_pids(self.engine):
-                self.peaks[pid] = max(self.peaks.get(pid, 0), _peak_kb(pid))
+            self.sample()
+
+    def children_cpu(self) -> float:
+        return sum(self.cpu.values()) - self.baseline
 
 
 def run_one(engine: str, workers: int, corpus: Path, out: Path) -> dict[str, Any]:
-    """Runs in a fresh process: time one run_batch, sample worker memory."""
+    """Runs in a fresh process: time one run_batch, and count the CPU time and peak
+    memory of the processes that did the work."""
     sys.path.insert(0, str(ROOT / "src"))
     from forewarn.batch import run_batch
 
@@ -175,13 +217,16 @@ def run_one(engine: str, workers: int, corpus: Path, out: Path) -> dict[str, Any
         started = time.perf_counter()
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
         ray_start = time.perf_counter() - started
-    sampler = PeakSampler(engine)
+    load_before = os.getloadavg()[0]
+    sampler = Sampler()
     sampler.start()
+    own_cpu = time.process_time()
     summary = run_batch(corpus, out, workers=workers, engine=engine)
+    own_cpu = time.process_time() - own_cpu
     sampler.stop.set()
     sampler.join()
-    if engine == "local" and workers == 1:
-        sampler.peaks = {os.getpid(): _peak_kb(os.getpid())}  # scanned in this process
+    sampler.sample()
+    peaks = sampler.peaks or {os.getpid(): _peak_kb(os.getpid())}  # x1 scans in-process
     if engine == "ray":
         import ray
 
@@ -190,12 +235,13 @@ def run_one(engine: str, workers: int, corpus: Path, out: Path) -> dict[str, Any
         "engine": engine,
         "workers": workers,
         "seconds": summary.seconds,
+        "cpu_seconds": own_cpu + sampler.children_cpu(),
         "works": summary.processed,
         "errors": summary.errors,
         "words": summary.words,
         "ray_start": ray_start,
-        "peak_mb": max(sampler.peaks.values(), default=0) / 1024,
-        "processes": len(sampler.peaks),
+        "peak_mb": max(peaks.values(), default=0) / 1024,
+        "load": (load_before + os.getloadavg()[0]) / 2,
         "sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
     }
 
@@ -228,8 +274,9 @@ def table(results: list[dict[str, Any]], works: int, words: int, seed: int) -> s
         "Wall time of `run_batch` in a fresh process (process start-up and model load "
         "included); Ray on a local 2-CPU instance already started.",
         "",
-        "| engine | workers | seconds | works/s | words/s | speed-up | peak RSS/worker |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| engine | workers | seconds | works/s | words/s | speed-up | CPU s | words/CPU-s "
+        "| peak RSS/worker | load avg |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         base = by.get((r["engine"], 1))
@@ -237,19 +284,38 @@ def table(results: list[dict[str, Any]], works: int, words: int, seed: int) -> s
         lines.append(
             f"| {r['engine']} | {r['workers']} | {r['seconds']:.1f} | "
             f"{r['works'] / r['seconds']:.1f} | {r['words'] / r['seconds']:,.0f} | "
-            f"{speedup} | {r['peak_mb']:.0f} MB |"
+            f"{speedup} | {r['cpu_seconds']:.0f} | {r['words'] / r['cpu_seconds']:,.0f} | "
+            f"{r['peak_mb']:.0f} MB | {r['load']:.1f} |"
         )
     notes = []
     if ("local", 2) in by:
         speedup = by[("local", 1)]["seconds"] / by[("local", 2)]["seconds"]
-        notes.append(f"local scaling 1->2 workers: {speedup:.2f}x (target >= 1.7x)")
+        notes.append(f"local scaling 1->2 workers: {speedup:.2f}x wall-clock (target >= 1.7x)")
     for n in (1, 2):
         if ("ray", n) in by and ("local", n) in by:
-            overhead = by[("ray", n)]["seconds"] / by[("local", n)]["seconds"] - 1
-            notes.append(f"Ray overhead vs local, {n} worker(s): {overhead:+.1%} (target < 15%)")
+            ray, local = by[("ray", n)], by[("local", n)]
+            wall = ray["seconds"] / local["seconds"] - 1
+            cpu = (ray["cpu_seconds"] / ray["words"]) / (local["cpu_seconds"] / local["words"]) - 1
+            notes.append(
+                f"Ray overhead vs local, {n} worker(s): {wall:+.1%} wall-clock, "
+                f"{cpu:+.1%} CPU per word (target < 15%)"
+            )
+    if ("local", 1) in by:
+        local = by[("local", 1)]
+        notes.append(
+            f"per-core throughput (local x1, words per CPU-second): "
+            f"{local['words'] / local['cpu_seconds']:,.0f}"
+        )
     if any(r["ray_start"] for r in results):
         start = max(r["ray_start"] for r in results)
         notes.append(f"starting the local Ray instance took {start:.1f}s (not in the times)")
+    busy = [r for r in results if r["load"] > r["workers"] + 1.5]
+    if busy:
+        notes.append(
+            "the machine was shared during "
+            + ", ".join(f"{r['engine']} x{r['workers']} (load {r['load']:.1f})" for r in busy)
+            + f" on {os.cpu_count()} CPUs: those wall-clock figures understate the engine"
+        )
     same = len({r["sha256"] for r in results}) == 1
     notes.append(f"all outputs byte-identical: {'yes' if same else 'NO'}")
     notes.append(f"error rows: {max(r['errors'] for r in results)}")

@@ -230,13 +230,13 @@ def test_resume_after_the_input_changed_keeps_input_order(tmp_path: Path) -> Non
     with pytest.raises(KeyboardInterrupt):
         run_batch(root, out, shard_size=2, on_progress=stop)
     (root / "aaa-first.txt").write_text(story(50, 3, 1))
-    (root / "work-000.txt").unlink()  # already scanned, now gone from the input
+    (root / "deeper" / "work-002.txt").unlink()  # scanned first, now gone from the input
     run_batch(root, out, resume=True)
     fresh = tmp_path / "fresh.jsonl"
     run_batch(root, fresh)
     rows = read_rows(out)
     assert rows[: len(read_rows(fresh))] == read_rows(fresh)
-    assert [r["id"] for r in rows[len(read_rows(fresh)) :]] == ["work-000.txt"]
+    assert [r["id"] for r in rows[len(read_rows(fresh)) :]] == ["deeper/work-002.txt"]
 
 
 def test_output_inside_the_input_folder_is_not_read_as_input(tmp_path: Path) -> None:

@@ -197,6 +197,20 @@ def test_fuzzed_input_gives_a_work_or_a_forewarn_error(reader: str, data: st.Dat
     outcome(m.apply(seed, ops, DONORS), hint)
 
 
+@pytest.mark.parametrize("keep", [0.3, 0.6, 0.95, -2])
+def test_truncated_pan_record_is_an_error_not_a_story(keep: float) -> None:
+    """Found by this fuzz: a PAN work cut short (an interrupted download) used to be
+    read as HTML, JSON syntax and all, and scanned as if it were the story."""
+    from forewarn.errors import CorruptFile
+
+    data = READERS["pan-jsonl"][1][0]
+    cut = data[:keep] if keep < 0 else data[: int(len(data) * keep)]
+    with pytest.raises(CorruptFile, match="not valid JSON"):
+        read_bytes(cut, name="works.jsonl")
+    with pytest.raises(CorruptFile, match="not valid JSON"):
+        read_bytes(cut)  # the content decides, not the name
+
+
 # ---------------------------------------------------------------- the mutators themselves
 
 

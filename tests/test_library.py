@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from forewarn import library as lib
 from forewarn import pipeline
 from forewarn.library import LibraryError, WarningFilter
+from forewarn.report import Report
 
 
 @pytest.fixture(params=BACKENDS)
@@ -116,6 +117,17 @@ def test_a_copy_is_stored_once_and_bad_files_fail_alone(url: str, shelf: Path) -
     assert sorted(Path(p).name for p, _ in result.errors) == ["broken.txt", "empty.txt"]
     assert all(message for _, message in result.errors)
     assert len(lib.find(engine)) == 5
+
+
+def test_a_scanner_crash_fails_that_file_only(url: str, shelf: Path) -> None:
+    def flaky(data: bytes, name: str) -> Report:
+        if name.endswith("storm.txt"):
+            raise RuntimeError("detector exploded")
+        return fake_scan(data, name)
+
+    result = lib.add(lib.open_library(url), [shelf], scan=flaky)
+    assert (result.added, result.failed) == (4, 1)
+    assert "internal error while scanning: RuntimeError: detector exploded" in result.errors[0][1]
 
 
 def test_missing_folder_is_an_error_before_anything_is_added(url: str, shelf: Path) -> None:

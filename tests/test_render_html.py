@@ -87,15 +87,19 @@ def test_one_passage_with_two_warnings_is_one_fold_naming_both(work: Work) -> No
     assert set(attr(both[0], "data-warnings").split()) == {"violence", "blood-gore"}
 
 
-def test_adjacent_flagged_passages_fold_together(work: Work) -> None:
+def test_adjacent_passages_with_the_same_warnings_fold_together(work: Work) -> None:
     first = passage_with(work, "blade opened his arm")
     nxt = next(p for p in work.story_passages if p.start > first.start and p.block == first.block)
-    needle = nxt.text[:30]
-    report = make_report(
-        work, [("violence", "depiction", "blade opened his arm"), ("death", "mention", needle)]
-    )
-    [fold] = folds(render_html(work, report))
-    assert {first.id, nxt.id} <= {div["id"] for div in fold.select(".fw-p")}
+    same = [
+        ("violence", "depiction", "blade opened his arm"),
+        ("violence", "graphic", nxt.text[:30]),
+    ]
+    [fold] = folds(render_html(work, make_report(work, same)))
+    assert [div["id"] for div in fold.select(".fw-p")] == [first.id, nxt.id]
+    assert "violence (graphic)" in one(fold, "summary").get_text()  # the stronger severity
+    other = [("violence", "depiction", "blade opened his arm"), ("death", "mention", nxt.text[:30])]
+    apart = folds(render_html(work, make_report(work, other)))
+    assert [attr(d, "data-warnings") for d in apart] == ["violence", "death"]
 
 
 def test_warnings_come_first_and_name_no_spoilers(work: Work) -> None:

@@ -58,7 +58,9 @@ _TYPES = {
 }
 
 
-def mini_errors(value: Any, schema: dict[str, Any], root: dict[str, Any], at: str = "$") -> list[str]:
+def mini_errors(
+    value: Any, schema: dict[str, Any], root: dict[str, Any], at: str = "$"
+) -> list[str]:
     """Every violation of `schema` by `value`, as "path: problem" strings."""
     errors: list[str] = []
     for key, rule in schema.items():
@@ -128,7 +130,10 @@ def schema_errors(document: Any) -> list[str]:
     errors = mini_errors(document, SCHEMA, SCHEMA)
     if JSONSCHEMA is not None:
         agrees = not list(JSONSCHEMA.iter_errors(document))
-        assert agrees == (not errors), (errors, [e.message for e in JSONSCHEMA.iter_errors(document)])
+        assert agrees == (not errors), (
+            errors,
+            [e.message for e in JSONSCHEMA.iter_errors(document)],
+        )
     return errors
 
 
@@ -150,7 +155,18 @@ def test_schema_version_is_the_reports() -> None:
 
 @pytest.mark.parametrize(
     "cls",
-    [Report, WorkInfo, ModelInfo, Finding, Evidence, Flag, Declared, Credit, AuditItem, Suggestions],
+    [
+        Report,
+        WorkInfo,
+        ModelInfo,
+        Finding,
+        Evidence,
+        Flag,
+        Declared,
+        Credit,
+        AuditItem,
+        Suggestions,
+    ],
 )
 def test_schema_lists_exactly_the_dataclass_fields(cls: type) -> None:
     """A field added to a report dataclass must be added to the schema (and the schema
@@ -204,7 +220,9 @@ _finding = st.builds(
     severity=_sev,
     evidence=st.lists(_evidence, max_size=3),
     passages=_count,
-    flagged=st.lists(st.builds(Flag, passage_id=_pid, probability=_prob, severity=_sev), max_size=3),
+    flagged=st.lists(
+        st.builds(Flag, passage_id=_pid, probability=_prob, severity=_sev), max_size=3
+    ),
 )
 _declared = st.builds(
     Declared,
@@ -218,7 +236,13 @@ _audit = st.builds(
     AuditItem,
     warning=_warning,
     status=st.sampled_from(
-        ["agree", "declared-not-found", "found-not-declared", "severity-mismatch", "chose-not-to-warn"]
+        [
+            "agree",
+            "declared-not-found",
+            "found-not-declared",
+            "severity-mismatch",
+            "chose-not-to-warn",
+        ]
     ),
     declared_severity=_opt_sev,
     found_severity=_opt_sev,
@@ -228,12 +252,19 @@ _audit = st.builds(
 )
 _suggestions = st.builds(
     Suggestions,
-    rating=st.sampled_from([None, "General Audiences", "Teen And Up Audiences", "Mature", "Explicit"]),
+    rating=st.sampled_from(
+        [None, "General Audiences", "Teen And Up Audiences", "Mature", "Explicit"]
+    ),
     rating_reasons=st.lists(_text, max_size=3),
     archive_warnings=st.lists(
         st.sampled_from(
-            ["Graphic Depictions Of Violence", "Major Character Death", "Rape/Non-Con", "Underage",
-             "No Archive Warnings Apply"]  # fmt: skip
+            [
+                "Graphic Depictions Of Violence",
+                "Major Character Death",
+                "Rape/Non-Con",
+                "Underage",
+                "No Archive Warnings Apply",
+            ]  # fmt: skip
         ),
         max_size=3,
     ),
@@ -319,7 +350,14 @@ def test_cli_json_output_matches_the_schema(tmp_path: Path) -> None:
     path = tmp_path / "story.epub"
     path.write_bytes(b.ao3_epub(_SPEC))
     done = subprocess.run(
-        [sys.executable, "-c", "from forewarn.cli import main; main()", "scan", "--json", str(path)],
+        [
+            sys.executable,
+            "-c",
+            "from forewarn.cli import main; main()",
+            "scan",
+            "--json",
+            str(path),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -351,7 +389,8 @@ BREAKAGES = {
     "unknown rating": lambda d: d["suggestions"].__setitem__("rating", "R"),
     "null list": lambda d: d["suggestions"].__setitem__("fandoms", None),
     "bad declared source": lambda d: d.__setitem__(
-        "declared", [{"phrase": "x", "warning": None, "severity": None, "qualifier": None, "source": "?"}]
+        "declared",
+        [{"phrase": "x", "warning": None, "severity": None, "qualifier": None, "source": "?"}],
     ),
 }
 

@@ -35,7 +35,7 @@ def _sentence(rng: random.Random, words: list[str]) -> str:
     return " ".join(rng.choice(words) for _ in range(6)) + " " + " ".join(rng.sample(CALM, 3))
 
 
-def write_webis(path: Path, n: int = 80, seed: int = 0) -> None:
+def write_webis(path: Path, n: int = 48, seed: int = 0) -> None:
     rng = random.Random(seed)
     with path.open("w") as fh:
         for i in range(n):
@@ -50,7 +50,7 @@ def write_webis(path: Path, n: int = 80, seed: int = 0) -> None:
             fh.write(json.dumps(row) + "\n")
 
 
-def write_own(path: Path, n: int = 60, seed: int = 1) -> None:
+def write_own(path: Path, n: int = 45, seed: int = 1) -> None:
     rng = random.Random(seed)
     path.mkdir(parents=True, exist_ok=True)
     with (path / "part-x.jsonl").open("w") as fh:

@@ -261,16 +261,16 @@ def iter_work_files(paths: Iterable[Path]) -> list[Path]:
     for root in roots:
         if not root.exists():
             raise LibraryError(f"{root} does not exist")
-    found: list[Path] = []
+    found: dict[Path, Path] = {}  # resolved -> as given, so overlapping roots list a file once
     for root in roots:
         if root.is_file():
-            found.append(root)
+            found.setdefault(root.resolve(), root)
             continue
         for path in sorted(root.rglob("*")):
             hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
             if not hidden and path.is_file() and path.suffix.lower() in WORK_SUFFIXES:
-                found.append(path)
-    return list(dict.fromkeys(found))
+                found.setdefault(path.resolve(), path)
+    return list(found.values())
 
 
 Scanner = Callable[[bytes, str], Report]
@@ -296,30 +296,47 @@ def add(
     scan = scan or _default_scan
     result = AddResult()
     files = iter_work_files(paths)
-    with Session(engine) as session:  # what is there already, in one query
-        known = {
-            h: (i, p)
-            for i, h, p in session.execute(select(WorkRow.id, WorkRow.content_hash, WorkRow.path))
-        }
-    by_path = {p: h for h, (_, p) in known.items()}
+    with database_errors("cannot read the library"), Session(engine) as session:
+        rows = session.execute(select(WorkRow.content_hash, WorkRow.path)).all()
+    known = {digest: stored for digest, stored in rows}  # content hash -> path, in one query
+    by_path = {stored: digest for digest, stored in rows}
+    counts = {"added": 0, "updated": 0, "unchanged": 0}
     for path in files:
         resolved = str(path.resolve())
         try:
             data = read_file_bytes(path)  # hashed and scanned from the same bytes
             digest = file_hash(data)
             if digest in known:
-                _note_existing(engine, digest, known[digest][1], resolved, by_path)
+                _note_existing(engine, digest, known[digest], resolved, by_path)
                 status = "unchanged"
             else:
-                status = _store(engine, resolved, digest, scan(data, str(path)))
+                status = _store(engine, resolved, digest, _scan_one(scan, data, path))
         except ForewarnError as exc:
             result.failed += 1
             result.errors.append((str(path), str(exc)))
             _progress(on_progress, path, f"failed: {exc}")
             continue
-        setattr(result, status, getattr(result, status) + 1)
+        known[digest], by_path[resolved] = resolved, digest
+        counts[status] += 1
         _progress(on_progress, path, status)
+    result.added, result.updated, result.unchanged = (
+        counts["added"],
+        counts["updated"],
+        counts["unchanged"],
+    )
     return result
+
+
+def _scan_one(scan: Scanner, data: bytes, path: Path) -> Report:
+    """One file's report; a crash inside the scanner fails this file, not the whole run."""
+    try:
+        return scan(data, str(path))
+    except ForewarnError:
+        raise
+    except Exception as exc:
+        if os.environ.get("FOREWARN_DEBUG"):
+            raise
+        raise ForewarnError(f"internal error while scanning: {type(exc).__name__}: {exc}") from exc
 
 
 def _progress(callback: Progress | None, path: Path, status: str) -> None:

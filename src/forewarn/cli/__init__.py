@@ -35,7 +35,7 @@ _register_all()
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
     except ForewarnError as exc:
         _fail(f"forewarn: error: {exc}", exc.exit_code)
     except click.exceptions.Exit as exc:
@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> None:
         if os.environ.get("FOREWARN_DEBUG"):
             raise
         _fail(f"forewarn: internal error: {type(exc).__name__}: {exc}", INTERNAL_ERROR)
-    sys.exit(0)
+    # without standalone mode click returns typer.Exit's code instead of raising it
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _fail(message: str, code: int) -> None:

@@ -26,6 +26,9 @@ from forewarn.ingest.textdecode import clean_text, decode
 from forewarn.ingest.xmlsafe import attr, children, descendants, first, local, parse_xml, text
 from forewarn.work import Metadata, RawChapter, RawDocument
 
+#: Prefix of the dc:subject entries `forewarn tag-epub` writes (kept here, where they are read).
+SUBJECT_PREFIX = "Content warning: "
+
 _XHTML_TYPES = ("application/xhtml+xml", "text/html", "application/xml", "text/xml")
 _SKIP_NAME = re.compile(
     r"(?:^|[/_.-])(?:nav|toc|cover|titlepage|title_page|title-page|copyright|colophon|"
@@ -390,7 +393,7 @@ def _read_fanficfare(pkg: Package, docs: list[SpineDoc]) -> RawDocument:
         chapter.paragraphs = [p.text for p in walk(body, headings=False)]
         raw.chapters.append(chapter)
     if not raw.metadata.fandoms and not raw.metadata.additional_tags and pkg.subjects:
-        _extend(raw.metadata.additional_tags, pkg.subjects)
+        _extend(raw.metadata.additional_tags, _author_subjects(pkg))
     return raw
 
 
@@ -466,7 +469,7 @@ def _fill_from_package(raw: RawDocument, pkg: Package) -> None:
         summary = "\n\n".join(paragraphs_from(plain_text(pkg.description).split("\n\n")))
         meta.summary = summary or None
     if raw.format == "epub" and pkg.subjects:
-        _extend(meta.additional_tags, pkg.subjects)
+        _extend(meta.additional_tags, _author_subjects(pkg))
     source = pkg.source or next((i for i in pkg.identifiers if i.startswith("http")), None)
     meta.source_url = meta.source_url or source
     if raw.work_id is None and meta.source_url:
@@ -491,3 +494,8 @@ def read_epub(data: bytes) -> RawDocument:
         raw = _read_generic(pkg, docs)
     _fill_from_package(raw, pkg)
     return raw
+
+
+def _author_subjects(pkg: Package) -> list[str]:
+    """Subjects as tags, minus those `forewarn tag-epub` wrote: ours are not the author's."""
+    return [s for s in pkg.subjects if not s.startswith(SUBJECT_PREFIX)]

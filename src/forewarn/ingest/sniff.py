@@ -106,6 +106,8 @@ def sniff_text(text: str, name: str = "") -> str:
                 continue
             if isinstance(value, dict) and isinstance(value.get("text"), str):
                 return "pan-jsonl"
+        if re.match(r'\{\s*"(?:work_id|text)"\s*:', head):
+            return "pan-jsonl"  # a PAN record that does not parse (truncated): its reader says so
     stripped = re.sub(
         r"^(?:<\?xml[^>]{0,200}\?>\s*)?(?:<!--.{0,2000}?-->\s*)*", "", head, flags=re.S
     )

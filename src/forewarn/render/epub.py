@@ -24,12 +24,12 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from forewarn.errors import CorruptFile, HostileInput, UnsupportedFormat
+from forewarn.ingest.epub import SUBJECT_PREFIX
 from forewarn.ingest.xmlsafe import local, parse_xml
 from forewarn.limits import MAX_ZIP_MEMBER_BYTES, ZIP_READ_CHUNK
 from forewarn.report import Report
 
 #: Every subject forewarn writes starts with this, so a re-run can find and replace them.
-SUBJECT_PREFIX = "Content warning: "
 DC_NAMESPACE = "http://purl.org/dc/elements/1.1/"
 SEVERITY_WORD = {"mention": "mentioned", "depiction": "depicted", "graphic": "graphic"}
 

@@ -257,7 +257,9 @@ def _chapter_open(work: Work, index: int) -> str:
 
 @dataclass
 class _Run:
-    """Consecutive passages of one block that are all flagged, or all not."""
+    """Consecutive passages of one block flagged for the same warnings (or for none), so
+    a long scene is one fold, yet a reader who unfolds one warning never unfolds a
+    neighbouring passage that carries another."""
 
     passages: list[Passage]
     marks: dict[str, str]  # warning id -> strongest severity in the run
@@ -267,7 +269,7 @@ def _runs(passages: list[Passage], flags: dict[str, dict[str, str]]) -> list[_Ru
     runs: list[_Run] = []
     for p in sorted(passages, key=lambda q: q.start):
         marks = flags.get(p.id, {})
-        if runs and bool(runs[-1].marks) == bool(marks):
+        if runs and runs[-1].marks.keys() == marks.keys():
             runs[-1].passages.append(p)
             for warning, severity in marks.items():
                 _keep_strongest(runs[-1].marks, warning, severity)

@@ -75,7 +75,7 @@ def _audit_table(items: list[AuditItem]) -> Table:
     table.add_column("details", overflow="fold")
     for item in items:
         label, style = AUDIT_LABEL.get(item.status, (item.status, ""))
-        table.add_row(item.warning, Text(label, style=style), item.message)
+        table.add_row(item.warning, Text(label, style=style), Text(item.message))
     return table
 
 
