@@ -215,7 +215,7 @@ def run_one(engine: str, workers: int, corpus: Path, out: Path) -> dict[str, Any
         import ray
 
         started = time.perf_counter()
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
         ray_start = time.perf_counter() - started
     load_before = os.getloadavg()[0]
     sampler = Sampler()
@@ -274,9 +274,9 @@ def table(results: list[dict[str, Any]], works: int, words: int, seed: int) -> s
         "Wall time of `run_batch` in a fresh process (process start-up and model load "
         "included); Ray on a local 2-CPU instance already started.",
         "",
-        "| engine | workers | seconds | works/s | words/s | speed-up | CPU s | words/CPU-s "
-        "| peak RSS/worker | load avg |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| engine | workers | seconds | works/s | words/s | speed-up | CPU s | cores used "
+        "| words/CPU-s | peak RSS/worker | load avg |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         base = by.get((r["engine"], 1))
@@ -284,13 +284,21 @@ def table(results: list[dict[str, Any]], works: int, words: int, seed: int) -> s
         lines.append(
             f"| {r['engine']} | {r['workers']} | {r['seconds']:.1f} | "
             f"{r['works'] / r['seconds']:.1f} | {r['words'] / r['seconds']:,.0f} | "
-            f"{speedup} | {r['cpu_seconds']:.0f} | {r['words'] / r['cpu_seconds']:,.0f} | "
+            f"{speedup} | {r['cpu_seconds']:.0f} | {r['cpu_seconds'] / r['seconds']:.2f} | "
+            f"{r['words'] / r['cpu_seconds']:,.0f} | "
             f"{r['peak_mb']:.0f} MB | {r['load']:.1f} |"
         )
     notes = []
     if ("local", 2) in by:
         speedup = by[("local", 1)]["seconds"] / by[("local", 2)]["seconds"]
         notes.append(f"local scaling 1->2 workers: {speedup:.2f}x wall-clock (target >= 1.7x)")
+        one, two = by[("local", 1)], by[("local", 2)]
+        cost = (two["cpu_seconds"] / two["words"]) / (one["cpu_seconds"] / one["words"])
+        notes.append(
+            f"CPU per word with 2 workers vs 1: {cost - 1:+.1%}; with two otherwise idle "
+            f"cores that projects to {2 / cost:.2f}x (a projection from CPU time, not a "
+            "wall-clock measurement; it ignores the last shard's tail)"
+        )
     for n in (1, 2):
         if ("ray", n) in by and ("local", n) in by:
             ray, local = by[("ray", n)], by[("local", n)]

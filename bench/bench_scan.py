@@ -36,7 +36,9 @@ OWN = ROOT / "data" / "own-passages"
 
 
 def build_work(words: int, seed: int = 0) -> str:
-    rows = [json.loads(line) for f in sorted(OWN.glob("*.jsonl")) for line in f.open() if line.strip()]
+    rows = [
+        json.loads(line) for f in sorted(OWN.glob("*.jsonl")) for line in f.open() if line.strip()
+    ]
     random.Random(seed).shuffle(rows)
     paras: list[str] = []
     n = 0
@@ -85,7 +87,9 @@ print(json.dumps({"threads": threads, "words_per_s": words / dt, "words_per_s_pe
 
 
 def run_py(code: str, *args: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -94,6 +98,7 @@ def main() -> None:
     ap.add_argument("--words", type=int, default=5000)
     ap.add_argument("--no-append", action="store_true")
     args = ap.parse_args()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "work.txt"
         work.write_text(build_work(args.words), "utf-8")
@@ -104,20 +109,32 @@ def main() -> None:
         for _ in range(3):
             t = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-c", "from forewarn.cli import main; main()", "scan", str(work), "--json"],
-                capture_output=True, check=True,
+                [
+                    sys.executable,
+                    "-c",
+                    "from forewarn.cli import main; main()",
+                    "scan",
+                    str(work),
+                    "--json",
+                ],
+                capture_output=True,
+                check=True,
             )
             colds.append(time.perf_counter() - t)
         warm = run_py(WARM, str(work))
         batch = [run_py(BATCH, str(big), str(n)) for n in (1, 2)]
 
     cold = statistics.median(colds)
+    load_after = os.getloadavg()[0]
     lines = [
         "## Scan",
         "",
         f"`python bench/bench_scan.py` — {time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}; detector {warm['detector']}; "
-        f"work of {warm['words']} words / {warm['passages']} passages built from data/own-passages.",
+        f"work of {warm['words']} words / {warm['passages']} passages built from data/own-passages; "
+        f"1-min load average {load_before:.1f} before, {load_after:.1f} after (other jobs share "
+        "the 2 cores: figures on an idle machine are lower). `FOREWARN_THREADS` sets "
+        "onnxruntime's threads (default: all cores, at most 4).",
         "",
         "| figure | value | goal |",
         "|---|---:|---:|",

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import argparse
 import collections
+import importlib.util
 import json
 import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -33,7 +35,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the fixture builders and mutators live there
-sys.path.insert(0, str(ROOT / "src"))
+if importlib.util.find_spec("forewarn") is None:  # not installed: use the source tree
+    sys.path.append(str(ROOT / "src"))
 
 from fixtures import builders as b  # noqa: E402
 from fixtures import mutate as m  # noqa: E402
@@ -228,7 +231,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", choices=("random", "atheris"), default="random")
     parser.add_argument("--seed", type=int, default=None, help="random engine: replay a run")
     parser.add_argument("--slow", type=float, default=5.0, help="an example slower than this fails")
-    parser.add_argument("--out", type=Path, default=Path("fuzz-out"), help="failures go here")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "forewarn-fuzz",
+        help="failing inputs (and the atheris corpus) go here",
+    )
     parser.add_argument("--json", action="store_true", help="print results as JSON")
     parser.add_argument("--atheris-child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -285,3 +285,29 @@ def test_bad_arguments(tmp_path: Path) -> None:
         run_batch(tmp_path / "a.txt", tmp_path / "out.csv")
     with pytest.raises(OutputError):
         run_batch(tmp_path / "a.txt", tmp_path / "no-such-dir" / "out.jsonl")
+
+
+def _cli(*args: str) -> int:
+    from forewarn.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["batch", *args, "--no-progress"])
+    return int(exit_info.value.code or 0)
+
+
+def test_cli_summary_and_refusal_to_overwrite(
+    mixed_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.parquet"
+    assert _cli(str(mixed_folder), "-o", str(out), "--workers", "2") == 0
+    summary = capsys.readouterr().out
+    assert "10 works: 10 scanned, 0 already done, 4 errors" in summary
+    assert "errors by kind:" in summary and "EmptyInput" in summary
+    assert len(read_rows(out)) == 10
+    before = out.read_bytes()
+    assert _cli(str(mixed_folder), "-o", str(out)) == OutputError.exit_code
+    err = capsys.readouterr().err.strip()
+    assert "--resume" in err and len(err.splitlines()) == 1
+    assert _cli(str(mixed_folder), "-o", str(out), "--resume") == 0
+    assert "0 scanned, 10 already done" in capsys.readouterr().out
+    assert out.read_bytes() == before

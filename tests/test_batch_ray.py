@@ -22,7 +22,7 @@ def hook_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     environment of the ray.init() that starts them, so the hook goes in first."""
     log = tmp_path / "loads.log"
     install_hook(tmp_path, monkeypatch, FOREWARN_TEST_LOAD_LOG=str(log))
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         yield log
     finally:

@@ -44,8 +44,12 @@ def write_webis(path: Path, n: int = 48, seed: int = 0) -> None:
             words = (VIOLENT if warning == "violence" else WAR) if pos else CALM
             votes = [1, 1, rng.randint(0, 1)] if pos else [0, 0, rng.randint(0, 1)]
             row = {
-                "warning": warning, "labels": votes, "text": _sentence(rng, words),
-                "work_id": str(i // 2), "example_id": i, "set_id": 0,
+                "warning": warning,
+                "labels": votes,
+                "text": _sentence(rng, words),
+                "work_id": str(i // 2),
+                "example_id": i,
+                "set_id": 0,
             }
             fh.write(json.dumps(row) + "\n")
 
@@ -63,9 +67,13 @@ def write_own(path: Path, n: int = 45, seed: int = 1) -> None:
             else:
                 labels, text = [], _sentence(rng, CALM) + " killing it on stage"
             row = {
-                "id": f"x-{i:03d}", "text": text, "labels": labels,
-                "severity": "depiction" if labels else "none", "near": "violence",
-                "kind": "positive" if labels else "hard-negative", "note": "",
+                "id": f"x-{i:03d}",
+                "text": text,
+                "labels": labels,
+                "severity": "depiction" if labels else "none",
+                "near": "violence",
+                "kind": "positive" if labels else "hard-negative",
+                "note": "",
             }
             fh.write(json.dumps(row) + "\n")
 
@@ -124,8 +132,10 @@ def test_loaders_report_missing_and_empty_input(tmp_path: Path) -> None:
 
 def test_pan_loader_joins_labels_by_work_id(tmp_path: Path) -> None:
     (tmp_path / "works.jsonl").write_text(
-        json.dumps({"work_id": "1", "text": "<p>a</p>"}) + "\n"
-        + json.dumps({"work_id": "2", "text": "<p>b</p>"}) + "\n"
+        json.dumps({"work_id": "1", "text": "<p>a</p>"})
+        + "\n"
+        + json.dumps({"work_id": "2", "text": "<p>b</p>"})
+        + "\n"
     )
     (tmp_path / "labels.jsonl").write_text(json.dumps({"work_id": "2", "labels": ["death"]}) + "\n")
     docs = load_pan_works(tmp_path / "works.jsonl", tmp_path / "labels.jsonl")
@@ -168,8 +178,12 @@ def _synthetic_examples(n: int = 120, seed: int = 0) -> tuple[list[PassageExampl
         x = rng.normal(size=6) + (np.array([4.0, 0, 0, 0, 0, 0]) if pos else 0)
         ex.append(
             PassageExample(
-                id=f"s{i}", text="", targets={"violence": float(pos), "death": 0.0},
-                group=f"g{i // 2}", source="own", kind="hard-negative" if hard else "positive",
+                id=f"s{i}",
+                text="",
+                targets={"violence": float(pos), "death": 0.0},
+                group=f"g{i // 2}",
+                source="own",
+                kind="hard-negative" if hard else "positive",
             )
         )
         xs.append(x)
@@ -195,7 +209,12 @@ def test_fit_model_and_cv_on_text_data(data: tuple[Path, Path]) -> None:
     cfg = TrainConfig(seed=0, min_positives=3, folds=3)
     warnings = ["violence", "collective-violence", "profanity", "death"]
     model, fits = fit_model(x, ex, warnings, cfg, emb.name, 64)
-    assert model.trained == {"violence": True, "collective-violence": True, "profanity": True, "death": False}
+    assert model.trained == {
+        "violence": True,
+        "collective-violence": True,
+        "profanity": True,
+        "death": False,
+    }
     assert model.gated["violence"] and not model.gated["profanity"]
     res = webis_cv(x, ex, cfg, folds=3)
     assert set(res.folds) == {"violence", "collective-violence"}
@@ -221,8 +240,17 @@ def test_pan_scores_match_hand_computed_values() -> None:
 def test_cli_train_then_eval(data: tuple[Path, Path], tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "model"
-    args = ["--webis", str(data[0]), "--own", str(data[1]), "--seed", "1",
-            "--embedder", "hashing-bow-64", "--no-lexicon"]
+    args = [
+        "--webis",
+        str(data[0]),
+        "--own",
+        str(data[1]),
+        "--seed",
+        "1",
+        "--embedder",
+        "hashing-bow-64",
+        "--no-lexicon",
+    ]
     r = runner.invoke(app, ["train", *args, "--out", str(out)])
     assert r.exit_code == 0, r.output
     model = LearnedModel.load(out)

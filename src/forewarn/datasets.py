@@ -168,7 +168,9 @@ def load_pan_works(works: str | Path, labels: str | Path | None = None) -> list[
         if "work_id" not in row or "text" not in row:
             raise CorruptFile(f"{works}:{n}: needs work_id and text")
         wid = str(row["work_id"])
-        out.append(DocExample(work_id=wid, text=str(row["text"]), labels=gold.get(wid, frozenset())))
+        out.append(
+            DocExample(work_id=wid, text=str(row["text"]), labels=gold.get(wid, frozenset()))
+        )
     if not out:
         raise EmptyInput(f"no works in {works}")
     return out

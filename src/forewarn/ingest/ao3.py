@@ -75,10 +75,16 @@ def is_ao3_html(text: str) -> bool:
 # --- small helpers ----------------------------------------------------------------------
 
 
+def own_text(tag: Tag) -> str:
+    """The text directly inside `tag` (an AO3 tag link holds only its name): bounded even
+    when broken markup leaves the link open around the rest of the document."""
+    return " ".join("".join(tag.find_all(string=True, recursive=False)).split())
+
+
 def tag_values(dd: Tag) -> list[str]:
     """The tags in a <dd>: link texts, else the comma-separated text (AO3 tags cannot
     contain commas, so splitting on them is safe)."""
-    links = [text_of(a) for a in dd.find_all("a")]
+    links = [own_text(a) for a in dd.find_all("a")]
     links = [t for t in links if t]
     if links:
         return links
@@ -249,7 +255,7 @@ def _labelled_blockquotes(container: Tag) -> dict[str, list[str]]:
 def _read_download_preface(preface: Tag, doc: RawDocument) -> None:
     meta = doc.metadata
     for dl in preface.find_all("dl"):
-        for dt in dl.find_all("dt"):
+        for dt in dl.find_all("dt", recursive=False):
             dd = dt.find_next_sibling("dd")
             if not isinstance(dd, Tag):
                 continue

@@ -106,9 +106,32 @@ def refuse_entities(data: bytes | str) -> None:
         raise HostileInput("the file declares XML entities (XXE / entity expansion); refused")
 
 
+def check_depth(markup: str | bytes) -> None:
+    """Refuse absurd nesting with lxml alone (linear, in C) before bs4 builds its tree:
+    bs4's tree builder slows down with depth (its linkage fix-ups walk the open
+    elements), so a deep file must never reach it."""
+    from lxml import etree
+
+    text = isinstance(markup, str)
+    data = markup.encode("utf-8", "replace") if isinstance(markup, str) else markup
+    parser = etree.HTMLParser(huge_tree=True, encoding="utf-8" if text else None)
+    try:
+        root = etree.fromstring(data, parser)
+    except (etree.LxmlError, ValueError):
+        return  # bs4 copes with what lxml cannot start on
+    if root is None:
+        return
+    depth = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > MAX_HTML_DEPTH:
+            raise HostileInput(f"the HTML is nested more than {MAX_HTML_DEPTH} levels deep")
+
+
 def parse_html(markup: str | bytes) -> BeautifulSoup:
     """bs4 + lxml's lenient HTML parser, after refusing entity declarations."""
     refuse_entities(markup)
+    check_depth(markup)
     try:
         with warnings.catch_warnings():
             # XHTML through the HTML parser is deliberate (lenient with sloppy EPUBs), and
