@@ -190,3 +190,10 @@ def test_shipped_model_finds_clear_cases(shipped: LearnedDetector) -> None:
         j = s.warnings.index(w)
         assert s.probs[i, j] >= s.thresholds[w], (w, float(s.probs[i, j]))
     assert shipped.model.meta.get("training_examples", {}).get("own", 0) > 0
+
+
+def test_shipped_model_report_on_idiom_only_text_has_no_findings(shipped: LearnedDetector) -> None:
+    from forewarn.pipeline import scan_text
+
+    text = "\n\n".join(IDIOMS)
+    assert scan_text(text, detector=shipped).findings == []

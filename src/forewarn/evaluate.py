@@ -23,7 +23,14 @@ from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_sco
 from sklearn.model_selection import KFold
 
 from forewarn.datasets import DocExample, PassageExample
-from forewarn.train import HeadFit, TrainConfig, fit_head, grouped_folds, labelled_rows
+from forewarn.train import (
+    HeadFit,
+    TrainConfig,
+    fit_head,
+    grouped_folds,
+    labelled_rows,
+    other_webis,
+)
 
 
 @dataclass
@@ -132,7 +139,8 @@ def webis_cv(
         for k, (a, b) in enumerate(grouped_folds(y_all, g_all, folds, cfg.seed)):
             tr, te = idx[a], idx[b]
             allowed = np.concatenate([tr, own_rows]) if include_own else tr
-            head = fit_head(x, examples, w, cfg, allowed)
+            test_groups = {examples[i].group for i in te}
+            head = fit_head(x, examples, w, cfg, allowed, other_webis(examples, w, test_groups))
             y = np.array([examples[i].targets[w] > 0.5 for i in te], dtype=int)
             res.folds[w].append(binary_scores(y, _probs(head, x, te), head.threshold))
             if progress:
@@ -164,7 +172,8 @@ def own_cv(
         fold_of[te] = k
         allowed = np.concatenate([tr, webis_rows]) if include_webis else tr
         for j, w in enumerate(warnings):
-            head = fit_head(x, examples, w, cfg, allowed)
+            gate_neg = other_webis(examples, w) if include_webis else None
+            head = fit_head(x, examples, w, cfg, allowed, gate_neg)
             trained[j] |= head.trained
             probs[te, j] = _probs(head, x, te)
             thr[te, j] = head.threshold

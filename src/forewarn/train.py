@@ -47,6 +47,7 @@ class TrainConfig:
     threshold_source: str = "pooled"  # "pooled" | "webis": which OOF rows pick the threshold
     gated: bool = True
     pan_weight: float = 0.5
+    gate_negative_weight: float = 1.0
     lexicon: bool = True
 
 
@@ -229,6 +230,7 @@ def fit_head(
     warning: str,
     cfg: TrainConfig,
     allowed: np.ndarray | None = None,
+    gate_negatives: np.ndarray | None = None,
 ) -> HeadFit:
     """Fit, calibrate and threshold one warning's head on the rows in `allowed`.
 
@@ -238,7 +240,11 @@ def fit_head(
     into the same regression blurred those distinctions (lower Webis AUC). So the
     `fine` head learns from Webis alone, and a `gate` head learns "is this passage in
     the warning's territory at all" from our passages (positives vs everything else)
-    plus the Webis passages (all in territory). The probability is their product."""
+    plus the Webis passages (all in territory). The probability is their product.
+    `gate_negatives` (Webis passages judged for *other* warnings) join the gate as
+    out-of-territory rows: without them the gate learned "real AO3 prose vs our own
+    written passages" and opened on every real work (racism fired on 9 of the 10 PAN
+    sample works)."""
     idx = labelled_rows(examples, warning, allowed)
     rows = rows_for(examples, idx, warning, cfg)
     y = rows.hard
@@ -259,11 +265,35 @@ def fit_head(
         p = fine.prob(x[idx])  # own rows: the fine head never saw them
         p[webis] = p_w
         grows = Rows(idx, np.where(webis, 1.0, rows.target), rows.weight, rows.group)
+        if gate_negatives is not None and len(gate_negatives) and cfg.gate_negative_weight > 0:
+            neg = np.asarray(gate_negatives, dtype=np.int64)
+            grows = Rows(
+                np.concatenate([grows.idx, neg]),
+                np.concatenate([grows.target, np.zeros(len(neg))]),
+                np.concatenate([grows.weight, np.full(len(neg), cfg.gate_negative_weight)]),
+                np.concatenate([grows.group, [examples[i].group for i in neg]]),
+            )
         gate, g = calibrated(x, grows, cfg)
-        p = p * g
+        p = p * g[: len(idx)]
     sel = webis if (cfg.threshold_source == "webis" and webis.any()) else None
     t = choose_threshold(p, y, sel, hn, cfg.max_hard_negative_fp, cfg.threshold_floor)
     return HeadFit(fine, gate, t, True, p, idx)
+
+
+def other_webis(
+    examples: Sequence[PassageExample], warning: str, exclude_groups: set[str] | None = None
+) -> np.ndarray:
+    """Webis passages judged for some other warning (unlabelled for `warning`), minus
+    any from `exclude_groups` (the works of a test fold)."""
+    ex = exclude_groups or set()
+    return np.array(
+        [
+            i
+            for i, e in enumerate(examples)
+            if e.source == "webis" and warning not in e.targets and e.group not in ex
+        ],
+        dtype=np.int64,
+    )
 
 
 def fit_intensity(
@@ -310,7 +340,9 @@ def fit_model(
     (whose out-of-fold probabilities the evaluation reuses)."""
     mean, scale = standardiser(x_raw, x_raw.shape[1] - lexicon_dim)
     x = (x_raw - mean) / scale
-    fits = {w: fit_head(x, examples, w, cfg) for w in warnings}
+    fits = {
+        w: fit_head(x, examples, w, cfg, gate_negatives=other_webis(examples, w)) for w in warnings
+    }
     iw, ib = fit_intensity(x, examples)
     today = _dt.date.today().isoformat()
     model = LearnedModel(
