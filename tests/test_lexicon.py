@@ -12,7 +12,6 @@ import pytest
 
 from forewarn import taxonomy
 from forewarn.aggregate import aggregate
-from forewarn.detect import load_default
 from forewarn.detect.lexicon import (
     Lexicon,
     LexiconDetector,
@@ -349,11 +348,11 @@ def test_reportedness_distinguishes_past_mentions():
 
 
 def test_detector_contract_and_determinism():
-    detector = load_default()
+    detector = LexiconDetector()
     assert detector.name == "lexicon" and detector.version == "1"
     _, ps = passages_of([CLEAR["violence"], "They had tea in the garden.", CLEAR["death"]])
     s1 = detector.score(ps)
-    s2 = LexiconDetector().score(ps)
+    s2 = LexiconDetector().score(ps)  # a second instance: no hidden state
     ids = taxonomy.load().ids
     assert s1.warnings == ids
     assert s1.passage_ids == [p.id for p in ps]

@@ -250,7 +250,16 @@ KNOWN_WEAKNESSES = """\
   ("killing it", "dying of laughter") are handled through hard negatives and the
   lexicon's idiom features, not guaranteed for unseen idioms.
 - Probabilities are calibrated on the training mix (Webis + own passages), not on real
-  works' base rates: treat them as scores with a tested threshold, not frequencies."""
+  works' base rates: treat them as scores with a tested threshold, not frequencies.
+- Domain shift on real works: heads trained only on our written passages (all warnings
+  except the Webis eight) fire often on real AO3 prose; on the 10 PAN sample works
+  (no gold labels) abusive-language fired on 8, other-abuse on 6, mental-illness and
+  transphobia on 4. The Webis warnings' gates learn from other warnings' Webis passages
+  as out-of-territory examples, which stopped racism firing on 9 of those 10 works;
+  the same needs doing for the other warnings (real negatives with labels).
+- Intensity (for severity) is a ridge regression on our passages' severity labels
+  (5-fold CV on them: graphic-vs-rest AUC 0.95); on real works 60 % of passages score
+  >= 0.6, so "graphic" is probably over-called until it is fitted on real text."""
 
 
 def render_model_card(model: Any, results: dict[str, Any], command: str) -> str:
