@@ -11,7 +11,8 @@ loading and process start-up are counted the same way for every engine; for Ray 
 local cluster is started first and its start-up is reported separately (on an existing
 cluster it is paid once, not per run). Peak memory per worker is the largest VmHWM
 (Linux /proc) of the processes that scanned; elsewhere sampled RSS via psutil.
-Appends (or replaces) the "## Batch" section of bench/RESULTS.md.
+Writes its table into the "## Batch" section of bench/RESULTS.md (one subsection per
+detector, replaced on re-runs; other sections are left alone).
 """
 
 from __future__ import annotations
@@ -250,6 +251,7 @@ def run_one(engine: str, workers: int, corpus: Path, out: Path) -> dict[str, Any
         "peak_mb": max(peaks.values(), default=0) / 1024,
         "load": (load_before + os.getloadavg()[0]) / 2,
         "sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
+        "models": sorted({json.loads(line)["model"] or "" for line in out.open()} - {""}),
     }
 
 
@@ -295,14 +297,16 @@ def table(results: list[dict[str, Any]], works: int, words: int, seed: int, ceil
     by = {(r["engine"], r["workers"]): r for r in results}
     model = _model_name()
     lines = [
-        "## Batch",
+        f"### Detector `{model}`, {works:,} works",
         "",
-        f"`python bench/bench_batch.py --works {works}` on {platform.machine()}, "
-        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, detector `{model}`, "
-        f"{time.strftime('%Y-%m-%d')}. Corpus: {works:,} generated works, {words:,} words "
-        f"(mean {words // max(works, 1):,}, log-normal lengths, seed {seed}), one .txt each. "
-        "Wall time of `run_batch` in a fresh process (process start-up and model load "
-        "included); Ray on a local 2-CPU instance already started.",
+        f"`python bench/bench_batch.py --works {works}"
+        + (" --detector lexicon" if model.startswith("lexicon") else "")
+        + f"` on {platform.machine()}, {os.cpu_count()} vCPUs, Python "
+        f"{platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M')}. Corpus: {works:,} "
+        f"generated works, {words:,} words (mean {words // max(works, 1):,}, log-normal "
+        f"lengths, seed {seed}), one .txt each. Wall time of `run_batch` in a fresh process "
+        "(process start-up and model load included); Ray on a local 2-CPU instance already "
+        "started. CPU s: all processes of the run (for Ray, its daemons too).",
         "",
         "| engine | workers | seconds | works/s | words/s | speed-up | CPU s | cores used "
         "| words/CPU-s | peak RSS/worker | load avg |",
@@ -361,6 +365,9 @@ def table(results: list[dict[str, Any]], works: int, words: int, seed: int, ceil
         )
     same = len({r["sha256"] for r in results}) == 1
     notes.append(f"all outputs byte-identical: {'yes' if same else 'NO'}")
+    models = sorted({m for r in results for m in r["models"]})
+    if models != [model]:
+        notes.append(f"WARNING: rows name detectors {models}, not only `{model}`")
     notes.append(f"error rows: {max(r['errors'] for r in results)}")
     return "\n".join([*lines, "", *(f"- {n}" for n in notes), ""])
 
@@ -373,16 +380,36 @@ def _model_name() -> str:
     return f"{detector.name} {detector.version}"
 
 
-def append_section(section: str, path: Path = RESULTS) -> None:
-    """Replace our own "## Batch" section, or append it; other sections stay as they are."""
+BATCH_INTRO = """## Batch
+
+`bench/bench_batch.py`: words/s and works/s of `forewarn batch` for local processes and
+Ray with 1 and 2 workers on a generated corpus, peak memory per worker, CPU time. One
+subsection per detector; each re-run replaces its own subsection.
+"""
+
+
+def update_results(block: str, path: Path = RESULTS) -> None:
+    """Put `block` (a "### ..." subsection) into the "## Batch" section of RESULTS.md,
+    replacing the subsection with the same heading; other sections stay as they are."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
     start = text.find("\n## Batch\n")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[: start + 1] + section + (text[end + 1 :] if end >= 0 else "")
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + BATCH_INTRO
+        start = text.find("\n## Batch\n")
+    end = text.find("\n## ", start + 1)
+    end = len(text) if end < 0 else end + 1
+    section = text[start + 1 : end]
+    heading = block.splitlines()[0]
+    at = section.find(heading + "\n")
+    if at >= 0:
+        stop = section.find("\n### ", at + 1)
+        stop = len(section) if stop < 0 else stop + 1
+        section = section[:at] + block.rstrip("\n") + "\n\n" + section[stop:]
     else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
+        section = section.rstrip("\n") + "\n\n" + block.rstrip("\n") + "\n\n"
+    rest = text[end:]
+    section = section.rstrip("\n") + ("\n\n" if rest else "\n")
+    path.write_text(text[: start + 1] + section + rest, encoding="utf-8")
 
 
 def main() -> None:
@@ -391,6 +418,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2023)
     parser.add_argument("--configs", default=",".join(f"{e}:{w}" for e, w in CONFIGS))
     parser.add_argument("--no-append", action="store_true", help="print, do not write RESULTS")
+    parser.add_argument(
+        "--detector",
+        choices=["default", "lexicon"],
+        default="default",
+        help="lexicon: force the lexicon detector (FOREWARN_DETECTOR=lexicon)",
+    )
     parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -398,6 +431,8 @@ def main() -> None:
         print(json.dumps(run_one(engine, int(workers), Path(corpus), Path(out))))
         return
     configs = [(c.split(":")[0], int(c.split(":")[1])) for c in args.configs.split(",")]
+    if args.detector == "lexicon":
+        os.environ["FOREWARN_DETECTOR"] = "lexicon"  # inherited by every measured run
     with tempfile.TemporaryDirectory(prefix="forewarn-bench-") as tmp:
         corpus = Path(tmp) / "corpus"
         words = make_corpus(corpus, args.works, args.seed)
@@ -416,7 +451,7 @@ def main() -> None:
     section = table(results, args.works, words, args.seed, ceiling)
     print(section)
     if not args.no_append:
-        append_section(section)
+        update_results(section)
         print(f"appended to {RESULTS}")
 
 

@@ -59,6 +59,13 @@ def cpu_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def share_threads(threads: int) -> None:
+    """Give this worker's model `threads` compute threads (FOREWARN_THREADS, read when the
+    embedding network loads) unless the user chose a number: N workers that each start
+    one thread per core would fight over the cores."""
+    os.environ.setdefault("FOREWARN_THREADS", str(max(1, threads)))
+
+
 # ---------------------------------------------------------------- local processes
 
 
@@ -83,7 +90,12 @@ def _pool_pass(pending: Iterator[Shard], workers: int) -> Generator[ShardResult,
     import multiprocessing as mp
 
     # spawn: no inherited locks, threads or half-loaded models; the same on every OS
-    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"))
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=mp.get_context("spawn"),
+        initializer=share_threads,
+        initargs=(cpu_count() // workers,),
+    )
     running: dict[Future[ShardResult], Shard] = {}
     clean = False
     try:
@@ -138,9 +150,10 @@ class RayScanner:
     Ray would wrap the exception beyond recognition, and the driver should stop with
     the same one-line forewarn error as the local engine."""
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int = 1) -> None:
         from forewarn.detect import load_default
 
+        share_threads(threads)  # an actor has 1 CPU, however many the node has
         self.failure: BaseException | None = None
         try:
             load_default()
@@ -199,6 +212,7 @@ def run_ray(shards: Iterable[Shard], workers: int, address: str | None) -> Itera
             batch_size=1,
             compute=ray.data.ActorPoolStrategy(size=workers),
             num_cpus=1,
+            fn_constructor_kwargs={"threads": int(os.environ.get("FOREWARN_THREADS") or 1)},
             batch_format="numpy",
         )
         with _quiet_logger("ray.data"):
