@@ -306,7 +306,9 @@ def table(results: list[dict[str, Any]], works: int, words: int, seed: int, ceil
         f"generated works, {words:,} words (mean {words // max(works, 1):,}, log-normal "
         f"lengths, seed {seed}), one .txt each. Wall time of `run_batch` in a fresh process "
         "(process start-up and model load included); Ray on a local 2-CPU instance already "
-        "started. CPU s: all processes of the run (for Ray, its daemons too).",
+        "started. CPU s: all processes of the run (for Ray, its daemons too). "
+        f"FOREWARN_THREADS={os.environ.get('FOREWARN_THREADS', '')}: one compute thread per "
+        "worker.",
         "",
         "| engine | workers | seconds | works/s | words/s | speed-up | CPU s | cores used "
         "| words/CPU-s | peak RSS/worker | load avg |",
@@ -433,6 +435,9 @@ def main() -> None:
     configs = [(c.split(":")[0], int(c.split(":")[1])) for c in args.configs.split(",")]
     if args.detector == "lexicon":
         os.environ["FOREWARN_DETECTOR"] = "lexicon"  # inherited by every measured run
+    # one compute thread per worker, also for --workers 1 (which scans in the main process
+    # and would otherwise let the embedding network use every core): scaling is per core
+    os.environ.setdefault("FOREWARN_THREADS", "1")
     with tempfile.TemporaryDirectory(prefix="forewarn-bench-") as tmp:
         corpus = Path(tmp) / "corpus"
         words = make_corpus(corpus, args.works, args.seed)

@@ -108,6 +108,15 @@ def test_no_finding_below_threshold_and_finding_above():
     assert f.passages == 1
 
 
+def test_scattered_weak_passages_earn_no_warning_without_one_that_clears_the_bar():
+    _, ps = passages_of([TEA, TEA, TEA])
+    scores = manual_scores(ps, {"death": [0.28, 0.28, 0.28]}, thr=0.3)
+    assert document_probability(scores.probs[:, scores.warnings.index("death")]) >= 0.3
+    assert aggregate(ps, scores) == []
+    (f,) = aggregate(ps, manual_scores(ps, {"death": [0.28, 0.31, 0.28]}, thr=0.3))
+    assert f.passages == 1 and [flag.probability for flag in f.flagged] == [0.31]
+
+
 def test_findings_sorted_by_probability_then_id():
     _, ps = passages_of([TEA, TEA])
     scores = manual_scores(ps, {"violence": [0.8, 0.1], "death": [0.8, 0.1], "abuse": [0.95, 0.1]})

@@ -13,7 +13,15 @@ import pytest
 from batch_corpus import install_hook, loads, story, text_folder, write_jsonl
 from fixtures import builders as b
 
-from forewarn.batch import ROW_KEYS, Summary, iter_items, read_rows, run_batch
+from forewarn.batch import (
+    DEFAULT_SHARD_SIZE,
+    ROW_KEYS,
+    Summary,
+    auto_shard_size,
+    iter_items,
+    read_rows,
+    run_batch,
+)
 from forewarn.errors import InputNotFound, ModelError, OutputError, UnsupportedFormat
 from forewarn.pipeline import scan_bytes, scan_path
 
@@ -93,6 +101,20 @@ def test_rows_come_in_input_order_whatever_the_shard_size(
     run_batch(mixed_folder, many, shard_size=64)
     assert one.read_bytes() == many.read_bytes()
     assert [r["id"] for r in read_rows(one)] == [i.id for i in iter_items(mixed_folder)]
+
+
+@pytest.mark.parametrize(
+    ("works", "workers", "expected"),
+    [(300, 2, 19), (2000, 2, 64), (5, 2, 1), (0, 1, 1), (100, 1, 13), (10**6, 64, 64)],
+)
+def test_automatic_shard_size_keeps_every_worker_busy(
+    works: int, workers: int, expected: int
+) -> None:
+    size = auto_shard_size(works, workers)
+    assert size == expected
+    shards = -(-works // size)
+    # enough shards that the last one in flight is a small share of any worker's work
+    assert shards >= min(works, 8 * workers) or size == DEFAULT_SHARD_SIZE
 
 
 def test_pan_and_id_jsonl_records(tmp_path: Path) -> None:

@@ -68,6 +68,10 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     assert np.allclose(back.probabilities(x), m.probabilities(x), atol=1e-5)
     assert back.thresholds == m.thresholds and back.trained == m.trained
     assert back.gated == m.gated and back.meta == m.meta and back.version == "test-1"
+    assert back.severity_cuts is None  # a model without cuts keeps the aggregate's defaults
+    m.severity_cuts = (0.25, 0.7)
+    m.save(tmp_path / "cut")
+    assert LearnedModel.load(tmp_path / "cut").severity_cuts == (0.25, 0.7)
 
 
 def test_missing_or_foreign_model_is_a_model_error(tmp_path: Path) -> None:

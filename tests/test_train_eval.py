@@ -3,6 +3,7 @@ thresholds, CV protocols, PAN scoring, and the `forewarn train` / `forewarn eval
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from pathlib import Path
@@ -16,14 +17,16 @@ from forewarn.datasets import PassageExample, load_own, load_pan_works, load_web
 from forewarn.detect.embed import HashingEmbedder
 from forewarn.detect.learned import LearnedDetector, LearnedModel
 from forewarn.errors import CorruptFile, EmptyInput, InputNotFound
-from forewarn.evaluate import binary_scores, own_cv, pan_scores, webis_cv
+from forewarn.evaluate import binary_scores, own_cv, pan_scores, score_batch, webis_cv
 from forewarn.train import (
     TrainConfig,
+    choose_severity_cuts,
     choose_threshold,
     fit_head,
     fit_model,
     grouped_folds,
     platt,
+    severity_of,
 )
 
 VIOLENT = ["punched", "stabbed", "kicked", "beat", "strangled", "bludgeoned", "shot"]
@@ -202,6 +205,61 @@ def test_fit_head_learns_and_is_deterministic() -> None:
     assert not fit_head(x, ex, "death", cfg).trained  # no positives: no head
 
 
+def test_severity_cuts_separate_three_levels_and_follow_the_aggregate_rule() -> None:
+    rng = np.random.default_rng(0)
+    centre = {"mention": 0.1, "depiction": 0.5, "graphic": 0.9}
+    gold = [str(g) for g in rng.choice(list(centre), 300)]
+    inten = np.array([centre[g] + rng.uniform(-0.08, 0.08) for g in gold])
+    reported = np.zeros(len(gold))
+    cuts = choose_severity_cuts(inten, reported, gold)
+    assert 0.18 <= cuts[0] <= 0.42 and 0.58 <= cuts[1] <= 0.82
+    assert severity_of(inten, reported, cuts) == gold
+    # a reported passage is a mention whatever its (sub-graphic) intensity
+    assert severity_of(np.array([0.5]), np.array([1.0]), cuts) == ["mention"]
+    assert severity_of(np.array([0.95]), np.array([1.0]), cuts) == ["graphic"]
+
+
+def test_real_negatives_teach_a_head_what_ordinary_prose_is() -> None:
+    """Own-only warning: positives and hard negatives written for it, plus real passages
+    presumed negative. Without those, a head keyed on "anything unlike our negatives"
+    fires on the real passages; with them it does not, and still finds its positives."""
+    rng = np.random.default_rng(3)
+    dim = 6
+    ex, rows = [], []
+    for i in range(60):  # own: positives along axis 0, hard negatives along axis 1
+        pos = i % 2 == 0
+        ex.append(
+            PassageExample(
+                f"o{i}",
+                "t",
+                {"self-harm": float(pos)},
+                f"o{i}",
+                "own",
+                "positive" if pos else "hard-negative",
+            )
+        )
+        v = rng.normal(0, 0.3, dim)
+        v[0 if pos else 1] += 2.0
+        rows.append(v)
+    for i in range(80):  # real prose: far from both, along axis 2
+        ex.append(PassageExample(f"w{i}", "t", {"violence": 0.0}, f"w{i // 2}", "webis"))
+        v = rng.normal(0, 0.3, dim)
+        v[2] += 2.0
+        v[0] += 1.0  # a little like the positives (ordinary prose is)
+        rows.append(v)
+    x = np.array(rows)
+    real = np.arange(60, 140)
+    base = TrainConfig(seed=0, min_positives=3, threshold_floor=0.0)
+    without = fit_head(
+        x, ex, "self-harm", dataclasses.replace(base, real_negative_weight=0.0), None, None, real
+    )
+    with_real = fit_head(x, ex, "self-harm", base, None, None, real)
+    fire = lambda h: float((h.prob(x[real]) >= h.threshold).mean())  # noqa: E731
+    assert fire(with_real) < 0.05 < fire(without)
+    pos = np.arange(0, 60, 2)
+    assert float((with_real.prob(x[pos]) >= with_real.threshold).mean()) > 0.9
+
+
 def test_fit_model_and_cv_on_text_data(data: tuple[Path, Path]) -> None:
     ex = load_webis(data[0]) + load_own(data[1])
     emb = HashingEmbedder(64)
@@ -269,3 +327,94 @@ def test_cli_train_then_eval(data: tuple[Path, Path], tmp_path: Path) -> None:
     det = LearnedDetector(model, HashingEmbedder(64), lexicon=None)
     probs, _ = det.score_texts(["punched stabbed kicked beat garden"])
     assert probs.shape == (1, len(model.warnings))
+
+
+# -- scoring batch output ---------------------------------------------------------------
+def _row(work_id: str, found: list[str], declared: list[str], error: str | None = None) -> dict:
+    return {
+        "id": work_id,
+        "warnings": [{"warning": w, "severity": "depiction", "probability": 0.9} for w in found],
+        "declared": declared,
+        "error": error,
+    }
+
+
+def test_score_batch_against_labels_counts_missing_and_errors() -> None:
+    rows = [
+        _row("1", ["violence"], []),
+        _row("2", ["violence", "suicide"], []),
+        _row("3", [], [], error="empty"),
+        _row("9", ["suicide"], []),  # not labelled: left out of the scores
+    ]
+    gold = {"1": frozenset({"violence"}), "2": frozenset({"suicide"})}
+    gold["3"] = frozenset({"suicide"})
+    gold["4"] = frozenset({"violence"})  # labelled but never produced by the batch
+    res = score_batch(rows, gold)
+    assert (res["works"], res["error_rows"], res["missing_from_batch"]) == (3, 1, 1)
+    assert res["not_in_labels"] == 1
+    # violence: tp1 fp1 -> F1 2/3; suicide: tp1 fn1 -> F1 2/3; 30 other labels 0
+    assert res["scores"]["mic_f1"] == pytest.approx(2 / 3)
+    assert res["scores"]["mac_f1"] == pytest.approx((2 / 3 + 2 / 3) / 32)
+
+
+def test_score_batch_against_declared_warnings() -> None:
+    rows = [_row("a", ["self-harm"], ["self-harm", "suicide"]), _row("b", ["death"], [])]
+    res = score_batch(rows)
+    assert (res["reference"], res["works"], res["without_declared"]) == ("declared", 1, 1)
+    assert res["scores"]["mic_p"] == 1.0 and res["scores"]["mic_r"] == 0.5
+
+
+def test_cli_eval_on_batch_output_matches_document_mode(tmp_path: Path) -> None:
+    """A researcher's path: batch a PAN dump, then score the output in one command; the
+    scores equal document mode's, which scans the same works itself."""
+    from batch_corpus import story, write_jsonl
+
+    from forewarn.batch import run_batch
+
+    works = write_jsonl(
+        tmp_path / "works.jsonl",
+        [
+            {"work_id": str(i), "text": "<p>" + story(i).replace("\n\n", "</p><p>") + "</p>"}
+            for i in range(4)
+        ],
+    )
+    labels = write_jsonl(
+        tmp_path / "labels.jsonl",
+        [{"work_id": str(i), "labels": ["violence"] if i % 2 else ["death"]} for i in range(4)],
+    )
+    out = tmp_path / "out.jsonl"
+    run_batch(works, out, workers=1)
+    runner = CliRunner()
+    r = runner.invoke(
+        app,
+        ["eval", "--batch", str(out), "--labels", str(labels), "--json", str(tmp_path / "b.json")],
+    )
+    assert r.exit_code == 0, r.output
+    r2 = runner.invoke(
+        app,
+        [
+            "eval",
+            "--works",
+            str(works),
+            "--labels",
+            str(labels),
+            "--json",
+            str(tmp_path / "d.json"),
+        ],
+    )
+    assert r2.exit_code == 0, r2.output
+    by_batch = json.loads((tmp_path / "b.json").read_text())["batch"]
+    direct = json.loads((tmp_path / "d.json").read_text())["documents"]
+    assert by_batch["works"] == 4 and by_batch["scores"] == direct["scores"]
+
+
+def test_cli_eval_batch_refuses_other_files(tmp_path: Path) -> None:
+    from reader_support import run_cli
+
+    bogus = tmp_path / "x.jsonl"
+    bogus.write_text('{"work_id": "1", "text": "hi"}\n')
+    r = run_cli(["eval", "--batch", bogus])
+    assert r.code == CorruptFile.exit_code and "not forewarn batch output" in r.err
+    assert len(r.err.splitlines()) == 1
+    r = run_cli(["eval", "--batch", tmp_path / "missing.jsonl"])
+    assert r.code == InputNotFound.exit_code and "no batch output" in r.err

@@ -14,13 +14,18 @@ fully (P >= max p, so a single clear passage is judged exactly as it scored); th
 counts with exponent d^(r-1) (1, 0.35, 0.12, 0.04, 0.015). Adding a passage can only
 raise each p_(r), so P never goes down when a passage is added (monotone). Five passages
 at 0.3 give P = 0.42, below the default 0.5 threshold: scattered weak cues do not add
-up to a warning. A Finding is emitted only when P clears the warning's threshold.
+up to a warning. A Finding is emitted only when P clears the warning's threshold *and*
+at least one passage does on its own: forewarn promises the passages that earn each
+warning, and per-warning thresholds as low as 0.2 (chosen per passage) let five
+passages at 0.15 add up to P = 0.21, a warning no passage could be shown for (it
+happened on real works, e.g. "other sexual content" from five kisses).
 
 Severity (rule-based, per passage then per document):
-  passage  graphic    intensity >= 0.6 (lingering, sensory injury/explicit detail)
+  passage  graphic    intensity >= G (lingering, sensory injury/explicit detail)
            mention    reported (time/memory cue, past perfect "had died", "never ... again")
                       in at least half the sentences that hold its matched terms,
-                      or the passage is below the threshold (supporting evidence only)
+                      or intensity < M, or the passage is below the threshold
+                      (supporting evidence only)
            depiction  otherwise: on-page, in the story's present action
   document graphic    any passing passage is graphic, or a run of >= 3 consecutive
                       passing passages (same chapter) that are depictions with mean
@@ -29,6 +34,10 @@ Severity (rule-based, per passage then per document):
                       is weak (p < threshold + 0.15) with low intensity (< 0.2):
                       "in passing" -> mention
            mention    otherwise
+G and M come with the scores (`PassageScores.severity_cuts`): the learned model fits an
+intensity scale on severity-labelled passages and chooses both cuts in training; for a
+detector without one (the lexicon, whose intensity only measures gore detail) G = 0.6
+and M = 0 (intensity never makes a mention).
 """
 
 from __future__ import annotations
@@ -70,10 +79,17 @@ def document_probability(
     return float(1.0 - np.exp(total)) if np.isfinite(total) else 1.0
 
 
-def passage_severity(prob: float, threshold: float, intensity: float, reported: float) -> Severity:
-    if intensity >= GRAPHIC_INTENSITY:
+def passage_severity(
+    prob: float,
+    threshold: float,
+    intensity: float,
+    reported: float,
+    cuts: tuple[float, float] = (0.0, GRAPHIC_INTENSITY),
+) -> Severity:
+    mention_below, graphic_from = cuts
+    if intensity >= graphic_from:
         return "graphic"
-    if reported >= REPORTED_SHARE or prob < threshold:
+    if reported >= REPORTED_SHARE or prob < threshold or intensity < mention_below:
         return "mention"
     return "depiction"
 
@@ -133,15 +149,16 @@ def aggregate(passages: Sequence[Passage], scores: PassageScores) -> list[Findin
         scores.intensity if scores.intensity is not None else np.zeros_like(scores.probs)
     )
     chapters = [p.chapter for p in passages]
+    cuts = scores.severity_cuts or (0.0, GRAPHIC_INTENSITY)
     findings: list[Finding] = []
     for j, warning in enumerate(scores.warnings):
         probs = np.asarray(scores.probs[:, j], dtype=float)
         threshold = float(scores.thresholds.get(warning, DEFAULT_THRESHOLD))
         doc_p = document_probability(probs)
-        if doc_p < threshold:
+        passing = [i for i in range(n) if probs[i] >= threshold]
+        if doc_p < threshold or not passing:
             continue
         intensity = np.asarray(intensity_all[:, j], dtype=float)
-        passing = [i for i in range(n) if probs[i] >= threshold]
         order = sorted(range(n), key=lambda i: (-probs[i], i))
         chosen = [i for i in order if probs[i] >= threshold / 2][:MAX_EVIDENCE] or order[:1]
         judged = sorted(set(passing) | set(chosen))
@@ -149,10 +166,8 @@ def aggregate(passages: Sequence[Passage], scores: PassageScores) -> list[Findin
         for i in judged:
             terms = scores.hits.get((i, warning), [])
             rep = _reportedness(passages[i].text, terms)
-            sev[i] = passage_severity(float(probs[i]), threshold, float(intensity[i]), rep)
-        severity = document_severity(
-            passing or chosen[:1], sev, probs, intensity, chapters, threshold
-        )
+            sev[i] = passage_severity(float(probs[i]), threshold, float(intensity[i]), rep, cuts)
+        severity = document_severity(passing, sev, probs, intensity, chapters, threshold)
         evidence = [
             Evidence(
                 passage_id=passages[i].id,
@@ -175,10 +190,7 @@ def aggregate(passages: Sequence[Passage], scores: PassageScores) -> list[Findin
                 severity=severity,
                 evidence=evidence,
                 passages=len(passing),
-                flagged=[
-                    Flag(passages[i].id, round(float(probs[i]), 4), sev[i])
-                    for i in (passing or chosen[:1])
-                ],
+                flagged=[Flag(passages[i].id, round(float(probs[i]), 4), sev[i]) for i in passing],
             )
         )
     findings.sort(key=lambda f: (-f.probability, f.warning))

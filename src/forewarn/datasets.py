@@ -156,13 +156,7 @@ def load_pan_works(works: str | Path, labels: str | Path | None = None) -> list[
     """PAN 2023 trigger detection: works.jsonl `{"work_id","text"}` and labels.jsonl
     `{"work_id","labels":[...]}`. Works without a labels line get an empty label set."""
     works = Path(works)
-    gold: dict[str, frozenset[str]] = {}
-    if labels is not None:
-        lp = Path(labels)
-        for n, row in _read_jsonl(lp):
-            if "work_id" not in row or not isinstance(row.get("labels"), list):
-                raise CorruptFile(f"{lp}:{n}: needs work_id and a labels list")
-            gold[str(row["work_id"])] = frozenset(str(x) for x in row["labels"])
+    gold = load_pan_labels(labels) if labels is not None else {}
     out: list[DocExample] = []
     for n, row in _read_jsonl(works):
         if "work_id" not in row or "text" not in row:
@@ -174,6 +168,17 @@ def load_pan_works(works: str | Path, labels: str | Path | None = None) -> list[
     if not out:
         raise EmptyInput(f"no works in {works}")
     return out
+
+
+def load_pan_labels(labels: str | Path) -> dict[str, frozenset[str]]:
+    """PAN 2023 labels.jsonl: work_id -> its labels (the author's tags, mapped)."""
+    lp = Path(labels)
+    gold: dict[str, frozenset[str]] = {}
+    for n, row in _read_jsonl(lp):
+        if "work_id" not in row or not isinstance(row.get("labels"), list):
+            raise CorruptFile(f"{lp}:{n}: needs work_id and a labels list")
+        gold[str(row["work_id"])] = frozenset(str(x) for x in row["labels"])
+    return gold
 
 
 def labelled_for(examples: list[PassageExample], warning: str) -> list[int]:

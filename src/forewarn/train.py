@@ -12,6 +12,10 @@ Protocol (deterministic given `seed`):
    it is judged by.
 4. The threshold maximises F1 on the out-of-fold probabilities, subject to a cap on
    the false-positive rate on our hard negatives (idioms, sparring, cooking...).
+5. Warnings only our own passages teach also get real AO3 passages (Webis passages
+   judged for other warnings, on which the lexicon sees nothing of the warning) as
+   presumed negatives: on held-out Webis works this cut how often those heads fire on
+   real prose from 1.5 % to 0.4 % of passages (docs/QUALITY.md).
 """
 
 from __future__ import annotations
@@ -49,6 +53,9 @@ class TrainConfig:
     pan_weight: float = 0.5
     gate_negative_weight: float = 1.0
     lexicon: bool = True
+    real_negative_weight: float = 1.0
+    max_real_negative_fp: float = 1.0
+    real_negative_lexicon_max: float = 0.2
 
 
 # -- one linear head over explicit rows --------------------------------------------
@@ -186,17 +193,22 @@ def choose_threshold(
     hard_negative: np.ndarray | None = None,
     max_fp: float = 1.0,
     floor: float = 0.0,
+    real_negative: np.ndarray | None = None,
+    max_real_fp: float = 1.0,
 ) -> float:
     """The probability threshold with the best F1 on the `select` rows (all when None),
     among those whose false-positive rate on the `hard_negative` rows is at most
     `max_fp`; ties go to the higher threshold (fewer alarms for the same F1)."""
     sel = np.ones(len(y), bool) if select is None else select
     hn = probs[hard_negative] if hard_negative is not None and hard_negative.any() else None
+    rn = probs[real_negative] if real_negative is not None and real_negative.any() else None
     ps, ys = probs[sel], y[sel]
     cands = np.unique(np.round(np.concatenate([ps, [floor]]), 4))
     best_t, best_f = 1.0, -1.0
     for t in cands[cands >= floor]:
         if hn is not None and float((hn >= t).mean()) > max_fp:
+            continue
+        if rn is not None and float((rn >= t).mean()) > max_real_fp:
             continue
         pred = ps >= t
         tp = int((pred & (ys == 1)).sum())
@@ -231,6 +243,7 @@ def fit_head(
     cfg: TrainConfig,
     allowed: np.ndarray | None = None,
     gate_negatives: np.ndarray | None = None,
+    real_negatives: np.ndarray | None = None,
 ) -> HeadFit:
     """Fit, calibrate and threshold one warning's head on the rows in `allowed`.
 
@@ -257,27 +270,90 @@ def fit_head(
     own = src == "own"
     gated = cfg.gated and webis.sum() >= 2 * cfg.min_positives and own.any()
     if not gated:
+        n = len(idx)
+        extra = _negative_rows(examples, real_negatives, cfg.real_negative_weight)
+        if extra is not None:
+            rows = _join(rows, extra)
+            y = rows.hard
+            hn = np.concatenate([hn, np.zeros(len(extra.idx), bool)])
         fine, p = calibrated(x, rows, cfg)
         gate = None
+        if extra is not None:
+            real = np.arange(len(rows.idx)) >= n
+            t = choose_threshold(
+                p,
+                y,
+                None,
+                hn,
+                cfg.max_hard_negative_fp,
+                cfg.threshold_floor,
+                real,
+                cfg.max_real_negative_fp,
+            )
+            return HeadFit(fine, None, t, True, p[:n], idx)
     else:
         wrows = rows.take(webis)
         fine, p_w = calibrated(x, wrows, cfg)
         p = fine.prob(x[idx])  # own rows: the fine head never saw them
         p[webis] = p_w
         grows = Rows(idx, np.where(webis, 1.0, rows.target), rows.weight, rows.group)
-        if gate_negatives is not None and len(gate_negatives) and cfg.gate_negative_weight > 0:
-            neg = np.asarray(gate_negatives, dtype=np.int64)
-            grows = Rows(
-                np.concatenate([grows.idx, neg]),
-                np.concatenate([grows.target, np.zeros(len(neg))]),
-                np.concatenate([grows.weight, np.full(len(neg), cfg.gate_negative_weight)]),
-                np.concatenate([grows.group, [examples[i].group for i in neg]]),
-            )
+        gneg = _negative_rows(examples, gate_negatives, cfg.gate_negative_weight)
+        if gneg is not None:
+            grows = _join(grows, gneg)
         gate, g = calibrated(x, grows, cfg)
         p = p * g[: len(idx)]
     sel = webis if (cfg.threshold_source == "webis" and webis.any()) else None
     t = choose_threshold(p, y, sel, hn, cfg.max_hard_negative_fp, cfg.threshold_floor)
     return HeadFit(fine, gate, t, True, p, idx)
+
+
+def _negative_rows(
+    examples: Sequence[PassageExample], neg: np.ndarray | None, weight: float
+) -> Rows | None:
+    """Rows with target 0 and `weight` for the examples `neg` (None when there are none).
+    Used for real AO3 passages presumed negative: without them a head that only our own
+    passages teach learns "written for forewarn vs anything else" as much as the
+    warning, and fires on ordinary fan fiction."""
+    if neg is None or not len(neg) or weight <= 0:
+        return None
+    neg = np.asarray(neg, dtype=np.int64)
+    return Rows(
+        neg,
+        np.zeros(len(neg)),
+        np.full(len(neg), weight),
+        np.array([examples[i].group for i in neg]),
+    )
+
+
+def _join(a: Rows, b: Rows) -> Rows:
+    return Rows(
+        np.concatenate([a.idx, b.idx]),
+        np.concatenate([a.target, b.target]),
+        np.concatenate([a.weight, b.weight]),
+        np.concatenate([a.group, b.group]),
+    )
+
+
+def presumed_negatives(
+    examples: Sequence[PassageExample], warnings: Sequence[str], lexicon_max: float
+) -> dict[str, np.ndarray]:
+    """For each warning, the Webis passages not labelled for it on which the lexicon
+    detector's probability for it stays below `lexicon_max`: real fan fiction that is
+    very probably not about the warning (a weak label, hence the lexicon filter, which
+    keeps e.g. the bloody passages of violence works out of blood-gore's negatives)."""
+    from forewarn.detect.lexicon import LexiconDetector
+
+    webis = np.array([i for i, e in enumerate(examples) if e.source == "webis"], dtype=np.int64)
+    if not len(webis):
+        return {w: webis for w in warnings}
+    scores = LexiconDetector().score_texts([examples[i].text for i in webis])
+    col = {w: j for j, w in enumerate(scores.warnings)}
+    out: dict[str, np.ndarray] = {}
+    for w in warnings:
+        quiet = scores.probs[:, col[w]] < lexicon_max if w in col else np.ones(len(webis), bool)
+        unlabelled = np.array([w not in examples[i].targets for i in webis], dtype=bool)
+        out[w] = webis[quiet & unlabelled]
+    return out
 
 
 def other_webis(
@@ -296,20 +372,102 @@ def other_webis(
     )
 
 
-def fit_intensity(
-    x: np.ndarray, examples: Sequence[PassageExample], ridge: float = 1.0
-) -> tuple[np.ndarray, float]:
-    """Ridge regression from features to severity (mention 0, depiction .5, graphic 1)
-    over our own positive passages that carry a severity."""
-    rows = [i for i, e in enumerate(examples) if e.severity in SEVERITY_TARGET]
-    if len(rows) < 10:
-        return np.zeros(x.shape[1]), 0.5
-    xs = x[rows]
-    y = np.array([SEVERITY_TARGET[str(examples[i].severity)] for i in rows])
-    mu, ym = xs.mean(0), y.mean()
-    xc = xs - mu
-    w = np.linalg.solve(xc.T @ xc + ridge * np.eye(xs.shape[1]), xc.T @ (y - ym))
+def severity_rows(examples: Sequence[PassageExample]) -> np.ndarray:
+    """Our own positive passages that carry a severity label."""
+    return np.array(
+        [i for i, e in enumerate(examples) if e.severity in SEVERITY_TARGET], dtype=np.int64
+    )
+
+
+def severity_reportedness(examples: Sequence[PassageExample], rows: np.ndarray) -> np.ndarray:
+    """For each row, the lexicon's reportedness of its passage for the warning it is
+    labelled with: the same cue the aggregate uses at scan time."""
+    from forewarn.detect.lexicon import LexiconDetector, reportedness
+
+    if not len(rows):
+        return np.zeros(0)
+    scores = LexiconDetector().score_texts([examples[i].text for i in rows])
+    out = np.zeros(len(rows))
+    for k, i in enumerate(rows):
+        e = examples[i]
+        warning = e.near if e.targets.get(e.near or "", 0) > 0.5 else None
+        warning = warning or next((w for w in sorted(e.targets) if e.targets[w] > 0.5), "")
+        out[k] = reportedness(e.text, scores.hits.get((k, warning), []))
+    return out
+
+
+def severity_of(
+    intensity: np.ndarray, reported: np.ndarray, cuts: tuple[float, float]
+) -> list[str]:
+    """The aggregate's passage rule (forewarn.aggregate.passage_severity) for passages
+    over their threshold, vectorised for choosing and scoring cuts."""
+    from forewarn.aggregate import passage_severity
+
+    return [
+        passage_severity(1.0, 0.0, float(t), float(r), cuts)
+        for t, r in zip(intensity, reported, strict=True)
+    ]
+
+
+def choose_severity_cuts(
+    intensity: np.ndarray, reported: np.ndarray, gold: Sequence[str]
+) -> tuple[float, float]:
+    """(mention below, graphic from) with the best accuracy on held-out intensities;
+    ties keep the first (lowest) pair, so the choice is deterministic."""
+    y = np.asarray(gold)
+    best, best_acc = (0.0, 0.6), -1.0
+    for m in np.round(np.arange(0.0, 0.51, 0.05), 2):
+        for g in np.round(np.arange(0.5, 0.96, 0.05), 2):
+            if g <= m:
+                continue
+            acc = float((np.asarray(severity_of(intensity, reported, (m, g))) == y).mean())
+            if acc > best_acc:
+                best, best_acc = (float(m), float(g)), acc
+    return best
+
+
+@dataclass
+class SeverityFit:
+    w: np.ndarray
+    b: float
+    cuts: tuple[float, float]
+
+    def predict(self, x: np.ndarray, reported: np.ndarray) -> list[str]:
+        return severity_of(np.clip(x @ self.w + self.b, 0.0, 1.0), reported, self.cuts)
+
+
+def fit_intensity(x: np.ndarray, y: np.ndarray, ridge: float = 1.0) -> tuple[np.ndarray, float]:
+    """Ridge regression from features to severity (mention 0, depiction .5, graphic 1)."""
+    mu, ym = x.mean(0), y.mean()
+    xc = x - mu
+    w = np.linalg.solve(xc.T @ xc + ridge * np.eye(x.shape[1]), xc.T @ (y - ym))
     return w, float(ym - mu @ w)
+
+
+def fit_severity(
+    x: np.ndarray,
+    examples: Sequence[PassageExample],
+    rows: np.ndarray,
+    reported: np.ndarray,
+    seed: int = 0,
+    folds: int = 5,
+) -> SeverityFit:
+    """Intensity regression on `rows` plus the two cuts that turn it into mention /
+    depiction / graphic, chosen on out-of-fold intensities of the same rows (an
+    in-sample intensity would make the cuts look sharper than they are)."""
+    from sklearn.model_selection import KFold
+
+    if len(rows) < 2 * folds:
+        return SeverityFit(np.zeros(x.shape[1]), 0.5, (0.0, 0.6))
+    gold = [str(examples[i].severity) for i in rows]
+    y = np.array([SEVERITY_TARGET[g] for g in gold])
+    oof = np.zeros(len(rows))
+    for tr, te in KFold(folds, shuffle=True, random_state=seed).split(rows):
+        w, b = fit_intensity(x[rows[tr]], y[tr])
+        oof[te] = np.clip(x[rows[te]] @ w + b, 0.0, 1.0)
+    cuts = choose_severity_cuts(oof, reported, gold)
+    w, b = fit_intensity(x[rows], y)
+    return SeverityFit(w, b, cuts)
 
 
 def standardiser(x: np.ndarray, n_embed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -340,10 +498,12 @@ def fit_model(
     (whose out-of-fold probabilities the evaluation reuses)."""
     mean, scale = standardiser(x_raw, x_raw.shape[1] - lexicon_dim)
     x = (x_raw - mean) / scale
+    real = presumed_negatives(examples, warnings, cfg.real_negative_lexicon_max)
     fits = {
-        w: fit_head(x, examples, w, cfg, gate_negatives=other_webis(examples, w)) for w in warnings
+        w: fit_head(x, examples, w, cfg, None, other_webis(examples, w), real[w]) for w in warnings
     }
-    iw, ib = fit_intensity(x, examples)
+    srows = severity_rows(examples)
+    sev = fit_severity(x, examples, srows, severity_reportedness(examples, srows), cfg.seed)
     today = _dt.date.today().isoformat()
     model = LearnedModel(
         version=version or f"{today}-seed{cfg.seed}",
@@ -363,8 +523,9 @@ def fit_model(
         trained={w: fits[w].trained for w in warnings},
         feature_mean=mean,
         feature_scale=scale,
-        intensity_w=iw,
-        intensity_b=ib,
+        intensity_w=sev.w,
+        intensity_b=sev.b,
+        severity_cuts=sev.cuts,
         lexicon_dim=lexicon_dim,
         meta={"config": asdict(cfg), "date": today, **(meta or {})},
     )

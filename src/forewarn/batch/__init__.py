@@ -17,7 +17,7 @@ engines (local processes, Ray), writer (shards and the final merge), run (run_ba
 
 from forewarn.batch.inputs import Item, iter_items, read_item
 from forewarn.batch.rows import ROW_KEYS, error_row, process_item, row_json
-from forewarn.batch.run import DEFAULT_SHARD_SIZE, Summary, run_batch
+from forewarn.batch.run import DEFAULT_SHARD_SIZE, Summary, auto_shard_size, run_batch
 from forewarn.batch.writer import iter_rows, read_rows
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "ROW_KEYS",
     "Item",
     "Summary",
+    "auto_shard_size",
     "error_row",
     "iter_items",
     "iter_rows",

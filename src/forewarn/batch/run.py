@@ -48,26 +48,26 @@ def run_batch(
     engine: str = "local",
     address: str | None = None,
     resume: bool = False,
-    shard_size: int = DEFAULT_SHARD_SIZE,
+    shard_size: int | None = None,
     on_progress: Callable[[Summary], None] | None = None,
 ) -> Summary:
     """Scan every work in `source` into `out` (.jsonl or .parquet), one row per work in
     input order. `workers` <= 0 means one per CPU (local) or per cluster CPU (Ray).
-    See forewarn.batch for the guarantees."""
+    `shard_size` None: automatic (see `auto_shard_size`). See forewarn.batch for the
+    guarantees."""
     started = time.perf_counter()
-    writer = _check_args(out, engine, shard_size, resume)
+    writer = _check_args(out, engine, shard_size or DEFAULT_SHARD_SIZE, resume)
     items = list(iter_items(source, exclude=(out, writer.parts)))
     done = writer.start()
     todo = [(n, item) for n, item in enumerate(items) if item.id not in done]
     summary = Summary(total=len(items), todo=len(todo), skipped=len(items) - len(todo))
     if on_progress:
         on_progress(summary)
-    shards = cut_shards(todo, shard_size)
-    results: Iterator[ShardResult]
-    if engine == "ray":
-        results = run_ray(shards, workers, address)
-    else:
-        results = run_local(shards, workers if workers > 0 else cpu_count())
+    n_workers = workers if workers > 0 else cpu_count()
+    shards = cut_shards(todo, shard_size or auto_shard_size(len(todo), n_workers))
+    results: Iterator[ShardResult] = (
+        run_ray(shards, workers, address) if engine == "ray" else run_local(shards, n_workers)
+    )
     for first, last, rows in results:
         writer.write(first, last, rows)
         summary.add(rows)
@@ -76,6 +76,15 @@ def run_batch(
     writer.merge([item.id for item in items])
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def auto_shard_size(works: int, workers: int) -> int:
+    """At least ~8 shards per worker, at most DEFAULT_SHARD_SIZE works each. Workers take
+    whole shards, so with 300 works in 64-work shards two workers get 3 and 2 shards and
+    the run ends at 64% of the work on one of them (1.56x at best); small shards keep
+    the tail short, large ones keep per-shard costs (a file rename, a merge entry) low."""
+    per = -(-works // max(1, workers * 8))
+    return max(1, min(DEFAULT_SHARD_SIZE, per))
 
 
 def _check_args(out: Path, engine: str, shard_size: int, resume: bool) -> ShardWriter:

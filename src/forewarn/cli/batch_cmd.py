@@ -38,7 +38,13 @@ def register(app: typer.Typer) -> None:
         resume: Annotated[
             bool, typer.Option(help="Skip works already in OUT (or its shards) and finish it.")
         ] = False,
-        shard_size: Annotated[int, typer.Option(help="Works per atomically written shard.")] = 64,
+        shard_size: Annotated[
+            int | None,
+            typer.Option(
+                help="Works per atomically written shard (default: about 8 shards per "
+                "worker, at most 64 works each)."
+            ),
+        ] = None,
         progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
     ) -> None:
         """Scan many works; a bad work becomes an error row, never a crash."""

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from forewarn.errors import ForewarnError, OutputError
+from forewarn.errors import CorruptFile, EmptyInput, ForewarnError, InputNotFound, OutputError
 
 
 def _progress(verbose: bool):
@@ -126,7 +126,14 @@ def register(app: typer.Typer) -> None:
         ] = None,
         works: Annotated[Path | None, typer.Option(help="PAN works.jsonl (document mode).")] = None,
         labels: Annotated[
-            Path | None, typer.Option(help="PAN labels.jsonl (document mode).")
+            Path | None, typer.Option(help="PAN labels.jsonl (document mode, or for --batch).")
+        ] = None,
+        batch: Annotated[
+            Path | None,
+            typer.Option(
+                help="Score `forewarn batch` output (JSONL/Parquet) without re-scanning: "
+                "against --labels (PAN 2023 scores), else against what the authors declared."
+            ),
         ] = None,
         model: Annotated[
             Path | None, typer.Option(help="Model dir (default: shipped model).")
@@ -151,8 +158,11 @@ def register(app: typer.Typer) -> None:
         verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
     ) -> None:
         """Passage mode (--webis/--own): accuracy, F1, AUC per warning, grouped CV.
-        Document mode (--works --labels): PAN 2023 macro/micro-F1 over its 32 labels."""
+        Document mode (--works --labels): PAN 2023 macro/micro-F1 over its 32 labels.
+        Batch mode (--batch OUT [--labels]): the same scores from a finished batch run."""
         results: dict[str, Any] = {"seed": seed}
+        if batch is not None:
+            results["batch"] = _eval_batch(batch, labels)
         if works is not None:
             if labels is None:
                 raise ForewarnError("document mode needs --labels")
@@ -166,7 +176,9 @@ def register(app: typer.Typer) -> None:
                 webis, own, model, cv, seed, folds, embedder, max_tokens, lexicon, cache, verbose
             )
         if len(results) == 1:
-            raise ForewarnError("nothing to evaluate: give --webis/--own or --works/--labels")
+            raise ForewarnError(
+                "nothing to evaluate: give --webis/--own, --works/--labels or --batch"
+            )
         if json_out is not None:
             _write_json(json_out, results)
         if card is not None:
@@ -215,7 +227,13 @@ def _eval_passages(
     import numpy as np
 
     from forewarn.datasets import load_own, load_webis
-    from forewarn.evaluate import binary_scores, own_cv, webis_cv
+    from forewarn.evaluate import (
+        binary_scores,
+        own_cv,
+        real_text_firing,
+        severity_cv,
+        webis_cv,
+    )
     from forewarn.taxonomy import load
     from forewarn.train import TrainConfig, example_features, standardiser
 
@@ -282,7 +300,48 @@ def _eval_passages(
             "per_warning": t,
             "any_warning_on_hard_negatives": r.any_warning_on_hard_negatives,
         }
+        sev = severity_cv(x, examples, seed, folds)
+        if sev:
+            typer.echo(
+                f"severity (own passages, {folds}-fold CV, {sev['passages']} passages): "
+                f"accuracy {sev['accuracy']:.3f} (fixed cuts {sev['fixed_cuts_accuracy']:.3f}, "
+                f"majority {sev['majority_baseline']:.3f})"
+            )
+            out["severity_cv"] = sev
+    if webis and own:
+        fire = real_text_firing(x, examples, cfg, load().ids, seed)
+        typer.echo(
+            "own-only warnings on held-out real AO3 passages presumed negative: fire on "
+            f"{fire['mean']:.2%} of them on average"
+        )
+        out["real_text_firing"] = fire
     return out
+
+
+def _eval_batch(path: Path, labels: Path | None) -> dict[str, Any]:
+    from forewarn.batch.writer import read_rows
+    from forewarn.datasets import load_pan_labels
+    from forewarn.evaluate import score_batch
+
+    if not path.is_file():
+        raise InputNotFound(f"no batch output at {path}")
+    try:
+        rows = read_rows(path)
+    except (OSError, ValueError) as exc:
+        raise CorruptFile(f"{path} is not forewarn batch output: {exc}") from None
+    if not all(isinstance(r, dict) and "id" in r and "warnings" in r for r in rows):
+        raise CorruptFile(f"{path} is not forewarn batch output (rows need id and warnings)")
+    if not rows:
+        raise EmptyInput(f"{path} holds no rows")
+    res = score_batch(rows, load_pan_labels(labels) if labels is not None else None)
+    what = "PAN 2023 labels" if labels is not None else "the authors' declared warnings"
+    typer.echo(
+        f"batch output vs {what}: {res['works']} works, {res['error_rows']} error rows; "
+        + "  ".join(f"{k} {v:.4f}" for k, v in res["scores"].items())
+    )
+    if labels is not None and res["missing_from_batch"]:
+        typer.echo(f"  {res['missing_from_batch']} labelled works are not in the batch output")
+    return res
 
 
 def _eval_documents(works: Path, labels: Path, model_dir: Path | None) -> dict[str, Any]:

@@ -21,6 +21,8 @@ class PassageScores:
     thresholds:  per-warning decision threshold chosen on validation data.
     intensity:   0..1 how lingering/graphic the content looks (for severity), same shape.
     hits:        (passage index, warning) -> lexicon terms that matched, for explanations.
+    severity_cuts: (mention below, graphic from) on `intensity`, when the detector's
+                 intensity is a fitted severity scale; None: the aggregate's defaults.
     """
 
     warnings: list[str]
@@ -29,6 +31,7 @@ class PassageScores:
     thresholds: dict[str, float]
     intensity: np.ndarray | None = None
     hits: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+    severity_cuts: tuple[float, float] | None = None
 
     def column(self, warning: str) -> np.ndarray:
         return self.probs[:, self.warnings.index(warning)]

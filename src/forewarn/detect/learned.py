@@ -40,6 +40,8 @@ class LearnedModel:
     feature_mean / feature_scale standardise features before the heads.
     intensity_w / intensity_b: linear regression from features to 0..1 intensity
     (mention 0, depiction 0.5, graphic 1), shared by all warnings.
+    severity_cuts: (mention below, graphic from) on that intensity, chosen in training
+    on out-of-fold intensities (see forewarn.train.fit_severity).
     """
 
     version: str
@@ -63,6 +65,7 @@ class LearnedModel:
     intensity_b: float = 0.0
     lexicon_dim: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
+    severity_cuts: tuple[float, float] | None = None
 
     @property
     def n_features(self) -> int:
@@ -122,6 +125,7 @@ class LearnedModel:
             "intensity_b": float(self.intensity_b),
             "lexicon_dim": self.lexicon_dim,
             "meta": self.meta,
+            "severity_cuts": list(self.severity_cuts) if self.severity_cuts else None,
         }
         (out / HEADS_JSON).write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", "utf-8")
         return out
@@ -167,11 +171,19 @@ class LearnedModel:
             intensity_b=float(doc.get("intensity_b", 0.0)),
             lexicon_dim=int(doc.get("lexicon_dim", 0)),
             meta=dict(doc.get("meta", {})),
+            severity_cuts=_cuts(doc.get("severity_cuts")),
         )
 
 
 def _opt(arrays: dict[str, np.ndarray], key: str) -> np.ndarray | None:
     return arrays[key].astype(np.float64) if key in arrays else None
+
+
+def _cuts(value: Any) -> tuple[float, float] | None:
+    if not value:
+        return None
+    low, high = (float(v) for v in value)
+    return low, high
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -303,6 +315,7 @@ class LearnedDetector:
             thresholds=thresholds,
             intensity=intensity,
             hits=hits,
+            severity_cuts=self.model.severity_cuts,
         )
 
 
