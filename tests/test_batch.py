@@ -22,7 +22,13 @@ from forewarn.batch import (
     read_rows,
     run_batch,
 )
-from forewarn.errors import InputNotFound, ModelError, OutputError, UnsupportedFormat
+from forewarn.errors import (
+    ForewarnError,
+    InputNotFound,
+    ModelError,
+    OutputError,
+    UnsupportedFormat,
+)
 from forewarn.pipeline import scan_bytes, scan_path
 
 
@@ -307,6 +313,11 @@ def test_bad_arguments(tmp_path: Path) -> None:
         run_batch(tmp_path / "a.txt", tmp_path / "out.csv")
     with pytest.raises(OutputError):
         run_batch(tmp_path / "a.txt", tmp_path / "no-such-dir" / "out.jsonl")
+    with pytest.raises(ForewarnError, match="at least 1"):
+        run_batch(tmp_path / "a.txt", tmp_path / "out.jsonl", shard_size=0)
+    with pytest.raises(ForewarnError, match="unknown engine"):
+        run_batch(tmp_path / "a.txt", tmp_path / "out.jsonl", engine="spark")
+    assert not (tmp_path / "out.jsonl").exists()
 
 
 def _cli(*args: str) -> int:

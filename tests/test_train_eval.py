@@ -323,6 +323,10 @@ def test_cli_train_then_eval(data: tuple[Path, Path], tmp_path: Path) -> None:
     doc = json.loads(res.read_text())
     assert set(doc["passages"]["webis_cv"]["per_warning"]) == {"violence", "collective-violence"}
     assert "MEAN F1" in r.output
+    sev = doc["passages"]["severity_cv"]
+    assert sev["passages"] == sum(sum(c.values()) for c in sev["confusion"].values()) == 30
+    assert 0.0 <= doc["passages"]["real_text_firing"]["mean"] <= 1.0
+    assert set(doc["passages"]["real_text_firing"]["per_warning"]) == {"profanity"}
 
     det = LearnedDetector(model, HashingEmbedder(64), lexicon=None)
     probs, _ = det.score_texts(["punched stabbed kicked beat garden"])

@@ -15,7 +15,7 @@ Protocol (deterministic given `seed`):
 5. Warnings only our own passages teach also get real AO3 passages (Webis passages
    judged for other warnings, on which the lexicon sees nothing of the warning) as
    presumed negatives: on held-out Webis works this cut how often those heads fire on
-   real prose from 1.5 % to 0.4 % of passages (docs/QUALITY.md).
+   real prose from 0.95 % to 0.13 % of passages (docs/QUALITY.md).
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ class TrainConfig:
     gate_negative_weight: float = 1.0
     lexicon: bool = True
     real_negative_weight: float = 1.0
-    max_real_negative_fp: float = 1.0
     real_negative_lexicon_max: float = 0.2
 
 
@@ -193,22 +192,17 @@ def choose_threshold(
     hard_negative: np.ndarray | None = None,
     max_fp: float = 1.0,
     floor: float = 0.0,
-    real_negative: np.ndarray | None = None,
-    max_real_fp: float = 1.0,
 ) -> float:
     """The probability threshold with the best F1 on the `select` rows (all when None),
     among those whose false-positive rate on the `hard_negative` rows is at most
     `max_fp`; ties go to the higher threshold (fewer alarms for the same F1)."""
     sel = np.ones(len(y), bool) if select is None else select
     hn = probs[hard_negative] if hard_negative is not None and hard_negative.any() else None
-    rn = probs[real_negative] if real_negative is not None and real_negative.any() else None
     ps, ys = probs[sel], y[sel]
     cands = np.unique(np.round(np.concatenate([ps, [floor]]), 4))
     best_t, best_f = 1.0, -1.0
     for t in cands[cands >= floor]:
         if hn is not None and float((hn >= t).mean()) > max_fp:
-            continue
-        if rn is not None and float((rn >= t).mean()) > max_real_fp:
             continue
         pred = ps >= t
         tp = int((pred & (ys == 1)).sum())
@@ -270,27 +264,21 @@ def fit_head(
     own = src == "own"
     gated = cfg.gated and webis.sum() >= 2 * cfg.min_positives and own.any()
     if not gated:
-        n = len(idx)
         extra = _negative_rows(examples, real_negatives, cfg.real_negative_weight)
-        if extra is not None:
-            rows = _join(rows, extra)
-            y = rows.hard
-            hn = np.concatenate([hn, np.zeros(len(extra.idx), bool)])
-        fine, p = calibrated(x, rows, cfg)
-        gate = None
-        if extra is not None:
-            real = np.arange(len(rows.idx)) >= n
+        if extra is not None:  # real passages join as negatives in the fit and threshold
+            fine, p = calibrated(x, _join(rows, extra), cfg)
+            k = len(extra.idx)
             t = choose_threshold(
                 p,
-                y,
+                np.concatenate([y, np.zeros(k, int)]),
                 None,
-                hn,
+                np.concatenate([hn, np.zeros(k, bool)]),
                 cfg.max_hard_negative_fp,
                 cfg.threshold_floor,
-                real,
-                cfg.max_real_negative_fp,
             )
-            return HeadFit(fine, None, t, True, p[:n], idx)
+            return HeadFit(fine, None, t, True, p[: len(idx)], idx)
+        fine, p = calibrated(x, rows, cfg)
+        gate = None
     else:
         wrows = rows.take(webis)
         fine, p_w = calibrated(x, wrows, cfg)

@@ -56,7 +56,7 @@ def run_batch(
     `shard_size` None: automatic (see `auto_shard_size`). See forewarn.batch for the
     guarantees."""
     started = time.perf_counter()
-    writer = _check_args(out, engine, shard_size or DEFAULT_SHARD_SIZE, resume)
+    writer = _check_args(out, engine, shard_size, resume)
     items = list(iter_items(source, exclude=(out, writer.parts)))
     done = writer.start()
     todo = [(n, item) for n, item in enumerate(items) if item.id not in done]
@@ -64,7 +64,8 @@ def run_batch(
     if on_progress:
         on_progress(summary)
     n_workers = workers if workers > 0 else cpu_count()
-    shards = cut_shards(todo, shard_size or auto_shard_size(len(todo), n_workers))
+    size = shard_size if shard_size is not None else auto_shard_size(len(todo), n_workers)
+    shards = cut_shards(todo, size)
     results: Iterator[ShardResult] = (
         run_ray(shards, workers, address) if engine == "ray" else run_local(shards, n_workers)
     )
@@ -87,10 +88,10 @@ def auto_shard_size(works: int, workers: int) -> int:
     return max(1, min(DEFAULT_SHARD_SIZE, per))
 
 
-def _check_args(out: Path, engine: str, shard_size: int, resume: bool) -> ShardWriter:
+def _check_args(out: Path, engine: str, shard_size: int | None, resume: bool) -> ShardWriter:
     if engine not in ENGINES:
         raise ForewarnError(f"unknown engine {engine!r}: use local or ray")
-    if shard_size < 1:
+    if shard_size is not None and shard_size < 1:
         raise ForewarnError("--shard-size must be at least 1")
     if out.suffix.lower() not in {".jsonl", ".parquet"}:
         raise UnsupportedFormat(f"{out}: the output must end in .jsonl or .parquet")

@@ -308,8 +308,8 @@ def _eval_passages(
                 f"majority {sev['majority_baseline']:.3f})"
             )
             out["severity_cv"] = sev
-    if webis and own:
-        fire = real_text_firing(x, examples, cfg, load().ids, seed)
+    fire = real_text_firing(x, examples, cfg, load().ids, seed) if webis and own else {}
+    if fire:
         typer.echo(
             "own-only warnings on held-out real AO3 passages presumed negative: fire on "
             f"{fire['mean']:.2%} of them on average"
