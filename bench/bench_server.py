@@ -191,7 +191,7 @@ def write_section(text: str) -> None:
     old = RESULTS.read_text("utf-8") if RESULTS.exists() else "# Benchmark results\n"
     pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
     if pattern.search(old):
-        new = pattern.sub(lambda _: text, old, count=1)
+        new = pattern.sub(lambda _: text.rstrip("\n") + "\n\n", old, count=1)
     else:
         new = old.rstrip("\n") + "\n\n" + text
     RESULTS.write_text(new, "utf-8")
