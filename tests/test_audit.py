@@ -93,6 +93,11 @@ def test_declared_not_found_says_how_sure() -> None:
     assert low.probability == 0.08 and "fairly sure" in low.message
     close = audit(declared, [], Metadata(), best={"suicide": 0.41})[0]
     assert "not sure" in close.message and "0.41" in close.message
+    # against the warning's own bar: 0.41 is far below 0.9, and 0.3 is near 0.33
+    far = audit(declared, [], Metadata(), best={"suicide": 0.41}, thresholds={"suicide": 0.9})
+    assert "fairly sure" in far[0].message and "needs 0.90" in far[0].message
+    near = audit(declared, [], Metadata(), best={"suicide": 0.3}, thresholds={"suicide": 0.33})
+    assert "came close" in near[0].message and "keep the warning" in near[0].message
     # A finding that reached no passage threshold is "not found", its probability kept.
     weak = Finding("suicide", "Suicide", 0.12, "mention", evidence=[], passages=0)
     item = audit(declared, [weak], Metadata())[0]

@@ -67,11 +67,14 @@ def audit(
     findings: list[Finding],
     metadata: Metadata,
     best: Mapping[str, float] | None = None,
+    thresholds: Mapping[str, float] | None = None,
 ) -> list[AuditItem]:
     """Compare declared warnings with findings (see the module docstring).
 
     `best` (optional) maps warning id -> the highest passage probability seen, so that a
-    declared warning with no finding can say how close the text came to it."""
+    declared warning with no finding can say how close the text came to it; with the
+    detector's per-warning `thresholds` "close" is judged against that warning's own bar
+    (they range from 0.2 to 0.65, so one absolute scale would mislead)."""
     tax = taxonomy.load()
     chose_not = _chose_not_to_warn(declared, metadata)
     claims = _claims(declared, metadata, tax)
@@ -99,7 +102,7 @@ def audit(
                     status="declared-not-found",
                     declared_severity=claim.severity,
                     probability=None if prob is None else round(float(prob), 3),
-                    message=_not_found_message(name, claim, prob),
+                    message=_not_found_message(name, claim, prob, (thresholds or {}).get(warning)),
                 )
             )
         elif finding is not None and claim is None:
@@ -279,7 +282,9 @@ def _neutral_message(name: str, f: Finding, ev: Evidence | None) -> str:
     )
 
 
-def _not_found_message(name: str, claim: _Claim, prob: float | None) -> str:
+def _not_found_message(
+    name: str, claim: _Claim, prob: float | None, threshold: float | None = None
+) -> str:
     if not claim.direct and claim.phrases:
         declared = claim.phrases[0]  # "Graphic Depictions Of Violence"
     elif claim.severity:
@@ -289,6 +294,13 @@ def _not_found_message(name: str, claim: _Claim, prob: float | None) -> str:
     head = f"you warned for {declared}, but forewarn found no passage that earns it"
     if prob is None:
         return head + " (it may be over-warned, or something forewarn does not catch)"
+    if threshold:
+        bar = f"(a warning needs {threshold:.2f})"
+        if prob < 0.5 * threshold:
+            return head + f"; fairly sure it is not there: best passage {prob:.2f} {bar}"
+        if prob < 0.8 * threshold:
+            return head + f"; not sure: the closest passage scored {prob:.2f} {bar}"
+        return head + f"; unsure: a passage came close, {prob:.2f} {bar} -- keep the warning"
     if prob < 0.2:
         return head + f"; fairly sure it is not there (best passage {prob:.2f})"
     if prob < 0.5:

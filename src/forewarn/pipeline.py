@@ -75,7 +75,7 @@ def scan_work(
         model=ModelInfo(name=detector.name, version=detector.version),
         findings=findings,
         declared=declared,
-        audit=audit(declared, findings, work.metadata, best=best),
+        audit=audit(declared, findings, work.metadata, best=best, thresholds=scores.thresholds),
         credits=extract_credits(work),
         suggestions=suggest(work, findings),
     )
