@@ -259,6 +259,16 @@ def launch_chromium(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
+def chromium_browser() -> Iterator[Any]:
+    """A headless Debian chromium for the length of a fixture (tests/conftest.py)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
 @dataclass
 class Watch:
     """What a page did that it should not: JS errors, CSP violations, dialogs, requests."""

@@ -13,22 +13,12 @@ from typing import Any
 
 import pytest
 from fixtures import builders as b
-from reader_support import SAMPLE_MARKS, hostile_spec, launch_chromium, make_report, open_page
+from reader_support import SAMPLE_MARKS, hostile_spec, make_report, open_page
 
 from forewarn.ingest import read_bytes
 from forewarn.render.html import render_html
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ with an install hint; set FOREWARN_SKIP_BROWSER=1 to skip them on purpose.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
 import time
@@ -26,15 +25,6 @@ from forewarn.work import Passage
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SLOW_MARKER = "zzslowzz"
 
 CALM = (
@@ -101,32 +91,6 @@ def base_url() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if os.environ.get("FOREWARN_SKIP_BROWSER") == "1":
-        pytest.skip("FOREWARN_SKIP_BROWSER=1: browser tests skipped on purpose")
-    if not CHROMIUM.exists():
-        pytest.fail(
-            "browser tests need Debian's chromium at /usr/bin/chromium: install it with "
-            "`sudo apt-get install chromium` (or `make browser`); set FOREWARN_SKIP_BROWSER=1 "
-            "to skip these tests deliberately",
-            pytrace=False,
-        )
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-    except Exception:
-        playwright.stop()
-        raise
-    yield chromium
-    chromium.close()
-    playwright.stop()
 
 
 class Watched:

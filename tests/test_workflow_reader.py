@@ -10,14 +10,13 @@ the same files, so the test checks that every command agrees with the scanner.""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fixtures import builders as b
-from reader_support import hostile_spec, launch_chromium, open_page, run_cli
+from reader_support import hostile_spec, open_page, run_cli
 
 from forewarn.ingest import read_path
 from forewarn.ingest.epub import _opf_path, _read_package
@@ -181,16 +180,6 @@ def page(shelf: Shelf, tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_cli(["render", shelf.html, "-o", out])
     assert result.code == 0, result.err
     return out
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 def flagged_ids(shelf: Shelf) -> set[str]:
