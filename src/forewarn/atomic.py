@@ -82,16 +82,16 @@ def _fsync_dir(folder: Path) -> None:
 
 def write_text(path: str | Path, text: str) -> None:
     """Write `text` as UTF-8, exactly as given (no newline translation)."""
-    try:
-        with atomic_open(path, "w") as handle:
-            handle.write(text)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    _write(path, text, "w")
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:
+    _write(path, data, "wb")
+
+
+def _write(path: str | Path, data: str | bytes, mode: str) -> None:
     try:
-        with atomic_open(path, "wb") as handle:
+        with atomic_open(path, mode) as handle:
             handle.write(data)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc

@@ -40,6 +40,15 @@ _VOID = "br|hr|img|meta|link|input|col|area|base|wbr|source|embed|param|track"
 _SELF_CLOSING = re.compile(r"<(?!(?:" + _VOID + r")\b)([a-zA-Z][\w:.-]*)(\s[^<>]*?)?/>")
 _AO3_CATEGORIES = {"F/F", "F/M", "Gen", "M/M", "Multi", "Other"}
 _ENCRYPTION_FONT = re.compile(r"embedding|obfuscation", re.IGNORECASE)
+# Dublin Core elements read from the OPF: single-valued (the first one counts) and
+# repeatable (element -> Package list field)
+_DC_FIRST = {"title", "description", "language", "source", "publisher"}
+_DC_ALL = {
+    "creator": "creators",
+    "subject": "subjects",
+    "contributor": "contributors",
+    "identifier": "identifiers",
+}
 
 
 @dataclass
@@ -102,24 +111,10 @@ def _read_package(z: SafeZip, opf_path: str) -> Package:
             name, value = local(elem.tag), text(elem)
             if not value:
                 continue
-            if name == "title" and pkg.title is None:
-                pkg.title = value
-            elif name == "creator":
-                pkg.creators.append(value)
-            elif name == "subject":
-                pkg.subjects.append(value)
-            elif name == "description" and pkg.description is None:
-                pkg.description = value
-            elif name == "language" and pkg.language is None:
-                pkg.language = value
-            elif name == "source" and pkg.source is None:
-                pkg.source = value
-            elif name == "publisher" and pkg.publisher is None:
-                pkg.publisher = value
-            elif name == "contributor":
-                pkg.contributors.append(value)
-            elif name == "identifier":
-                pkg.identifiers.append(value)
+            if name in _DC_FIRST and getattr(pkg, name) is None:
+                setattr(pkg, name, value)  # the first one counts
+            elif name in _DC_ALL:
+                getattr(pkg, _DC_ALL[name]).append(value)
     manifest: dict[str, tuple[str, str, str]] = {}
     toc_id = None
     nav_path = None
