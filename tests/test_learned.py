@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from forewarn.detect.embed import HashingEmbedder
-from forewarn.detect.learned import LearnedDetector, LearnedModel
+from forewarn.detect.learned import LearnedDetector, LearnedModel, lexical_union
 from forewarn.errors import ModelError
 from forewarn.work import Passage
 
@@ -72,6 +72,10 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     m.severity_cuts = (0.25, 0.7)
     m.save(tmp_path / "cut")
     assert LearnedModel.load(tmp_path / "cut").severity_cuts == (0.25, 0.7)
+    assert back.lexical == []
+    m.lexical = ["violence"]
+    m.save(tmp_path / "lex")
+    assert LearnedModel.load(tmp_path / "lex").lexical == ["violence"]
 
 
 def test_missing_or_foreign_model_is_a_model_error(tmp_path: Path) -> None:
@@ -129,6 +133,42 @@ def test_untrained_warning_falls_back_to_lexicon_scores() -> None:
     v = s.warnings.index("violence")
     assert not np.allclose(s.probs[:, v], 0.1)  # trained head kept its own score
     assert s.hits == {(0, "profanity"): ["damn"]}
+
+
+def test_lexical_union_fires_exactly_when_head_or_lexicon_fires() -> None:
+    rng = np.random.default_rng(3)
+    head, lex = rng.random(2000), rng.random(2000)
+    for head_t, lex_t in ((0.65, 0.5), (0.3, 0.7), (0.5, 0.5)):
+        u = lexical_union(head, head_t, lex, lex_t)
+        assert np.array_equal(u >= head_t, (head >= head_t) | (lex >= lex_t))
+        assert np.all((u >= head) & (u <= 1))
+    # the mapped lexicon score is monotone in the lexicon's probability
+    grid = np.linspace(0, 1, 101)
+    assert np.all(np.diff(lexical_union(np.zeros(101), 0.65, grid, 0.5)) >= 0)
+
+
+def test_lexical_warning_takes_the_lexicon_vote_and_others_do_not() -> None:
+    class FakeLexicon:
+        def score_texts(self, texts, ids=None):  # type: ignore[no-untyped-def]
+            from forewarn.detect.base import PassageScores
+
+            n = len(texts)
+            return PassageScores(
+                warnings=["violence", "death"],
+                passage_ids=list(ids or []),
+                probs=np.tile([0.99, 0.99], (n, 1)),
+                thresholds={"violence": 0.5, "death": 0.5},
+                intensity=np.ones((n, 2)),
+            )
+
+    passages = _passages(["Quiet.", "Rain."])
+    alone = LearnedDetector(tiny_model(), HashingEmbedder(8), lexicon=None).score(passages)
+    model = tiny_model()
+    model.lexical = ["violence"]
+    s = LearnedDetector(model, HashingEmbedder(8), lexicon=FakeLexicon()).score(passages)
+    v, d = s.warnings.index("violence"), s.warnings.index("death")
+    assert np.all(s.probs[:, v] >= s.thresholds["violence"])  # the lexicon's vote counts
+    assert np.allclose(s.probs[:, d], alone.probs[:, d])  # a non-lexical head is untouched
 
 
 def test_stale_lexicon_dimension_is_refused() -> None:

@@ -306,11 +306,36 @@ def test_mild_language_alone_never_warrants_profanity(lex):
     assert prob(lex, mild, "profanity") < threshold(lex, "profanity")
 
 
-def test_profanity_is_count_based(lex):
+def test_one_strong_swear_word_is_profanity(lex):
+    """The labelling guidelines: a strong swear word that appears is profanity (mention)."""
+    for text in ("Oh, fuck.", '"No, no. Shit. Please."', "You absolute cunt."):
+        assert prob(lex, text, "profanity") >= threshold(lex, "profanity"), text
+
+
+def test_ambiguous_words_alone_are_not_profanity(lex):
+    for text in ("The bitch had six puppies.", "He was a bastard son of the old king."):
+        assert prob(lex, text, "profanity") < threshold(lex, "profanity"), text
+
+
+def test_more_swearing_scores_higher(lex):
     one = prob(lex, "Oh, fuck.", "profanity")
     two = prob(lex, "Oh, fuck. What a shitty day.", "profanity")
     many = prob(lex, "Fuck. Fuck this shit. Fucking hell, motherfucker.", "profanity")
-    assert one < threshold(lex, "profanity") <= two < many
+    assert one < two < many
+
+
+def test_profanity_severity_is_how_much_of_it_there_is(lex):
+    """Guidelines: one strong word is a mention, dense swearing is graphic; so the
+    lexicon's intensity for profanity grows with the count, not with the scene."""
+
+    def intensity(text: str) -> float:
+        a = lex.analyse(text)
+        return float(a.intensity[lex.warnings.index("profanity")])
+
+    one = intensity('He hit the floor hard and the blood ran. "Shit," he said.')
+    two = intensity('"Oh, fuck. What a shitty day."')
+    dense = intensity('"Fuck. Fuck this shit. Fucking hell, you motherfucking prick."')
+    assert one < 0.25 <= two < 0.7 <= dense
 
 
 def test_british_bloody_is_not_gore(lex):
@@ -349,7 +374,7 @@ def test_reportedness_distinguishes_past_mentions():
 
 def test_detector_contract_and_determinism():
     detector = LexiconDetector()
-    assert detector.name == "lexicon" and detector.version == "1"
+    assert detector.name == "lexicon" and detector.version == "2"
     _, ps = passages_of([CLEAR["violence"], "They had tea in the garden.", CLEAR["death"]])
     s1 = detector.score(ps)
     s2 = LexiconDetector().score(ps)  # a second instance: no hidden state

@@ -23,6 +23,7 @@ from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_sco
 from sklearn.model_selection import KFold
 
 from forewarn.datasets import DocExample, PassageExample
+from forewarn.detect.learned import lexical_union
 from forewarn.train import (
     HeadFit,
     TrainConfig,
@@ -161,8 +162,12 @@ def own_cv(
     folds: int = 5,
     include_webis: bool = True,
     progress: Callable[[str], None] | None = None,
+    lexical: dict[str, tuple[np.ndarray, float]] | None = None,
 ) -> CVResult:
-    """K-fold CV over our own passages; Webis passages may join every training fold."""
+    """K-fold CV over our own passages; Webis passages may join every training fold.
+    `lexical` maps a lexical warning to the lexicon's (probabilities per example,
+    threshold): those warnings are scored as the detector scores them, head or lexicon
+    (`forewarn.detect.learned.lexical_union`)."""
     own_rows = np.array([i for i, e in enumerate(examples) if e.source == "own"], dtype=np.int64)
     webis_rows = np.array(
         [i for i, e in enumerate(examples) if e.source == "webis"], dtype=np.int64
@@ -187,6 +192,9 @@ def own_cv(
             trained[j] |= head.trained
             probs[te, j] = _probs(head, x, te)
             thr[te, j] = head.threshold
+            if lexical and w in lexical and head.trained:
+                lex_p, lex_t = lexical[w]
+                probs[te, j] = lexical_union(probs[te, j], head.threshold, lex_p[te], lex_t)
         if progress:
             progress(f"own fold {k + 1}/{folds} done")
     res = CVResult()
@@ -412,6 +420,16 @@ def render_model_card(model: Any, results: dict[str, Any], command: str) -> str:
         "the threshold from 5-fold out-of-fold scores (grouped by work); Webis warnings are "
         "gated: p = fine(Webis-trained) x gate(territory, own passages); the other heads "
         "also learn from real Webis passages presumed negative (no lexicon evidence).",
+        *(
+            [
+                f"- Defined by words (taxonomy `lexical`): {', '.join(model.lexical)}: a "
+                "passage fires when the head or the lexicon does, and its severity is the "
+                "lexicon's count-based intensity; the own-passage scores below are scored "
+                "the same way."
+            ]
+            if getattr(model, "lexical", None)
+            else []
+        ),
         f"- Training data: {counts.get('webis', 0)} Webis passages (Wiegmann et al. 2024, MIT; "
         "majority of 3 annotators, soft targets), "
         f"{counts.get('own', 0)} own passages (data/own-passages, written for forewarn), "

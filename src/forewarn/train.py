@@ -481,9 +481,11 @@ def fit_model(
     lexicon_dim: int = 0,
     version: str | None = None,
     meta: dict | None = None,
+    lexical: Sequence[str] = (),
 ) -> tuple[LearnedModel, dict[str, HeadFit]]:
     """Fit every warning's head on all of `examples`; returns the model and the fits
-    (whose out-of-fold probabilities the evaluation reuses)."""
+    (whose out-of-fold probabilities the evaluation reuses). `lexical` names the
+    warnings whose lexicon match counts on its own (taxonomy `lexical`)."""
     mean, scale = standardiser(x_raw, x_raw.shape[1] - lexicon_dim)
     x = (x_raw - mean) / scale
     real = presumed_negatives(examples, warnings, cfg.real_negative_lexicon_max)
@@ -516,6 +518,7 @@ def fit_model(
         severity_cuts=sev.cuts,
         lexicon_dim=lexicon_dim,
         meta={"config": asdict(cfg), "date": today, **(meta or {})},
+        lexical=[w for w in warnings if w in set(lexical) and fits[w].trained],
     )
     return model, fits
 

@@ -112,6 +112,7 @@ def register(app: typer.Typer) -> None:
                 "command": _command_line("train"),
                 **_lexicon_meta(lex_dim),
             },
+            lexical=_lexical_warnings() if lexicon else (),
         )
         model.meta["oof"] = {w: _oof_row(examples, f, w) for w, f in fits.items() if f.trained}
         model.save(out)
@@ -201,6 +202,24 @@ def _command_line(name: str) -> str:
     return "forewarn " + " ".join(args)
 
 
+def _lexical_warnings() -> list[str]:
+    from forewarn.taxonomy import load
+
+    return [w.id for w in load().warnings if w.lexical]
+
+
+def _lexicon_votes(examples, lexicon: bool) -> dict[str, tuple[Any, float]]:
+    """Lexicon probabilities (and threshold) of the lexical warnings for every example,
+    so cross-validation scores them exactly as the detector will."""
+    names = _lexical_warnings() if lexicon else []
+    if not names:
+        return {}
+    from forewarn.detect.lexicon import LexiconDetector
+
+    s = LexiconDetector().score_texts([e.text for e in examples])
+    return {w: (s.probs[:, s.warnings.index(w)], s.thresholds[w]) for w in names}
+
+
 def _lexicon_meta(dim: int) -> dict[str, Any]:
     if not dim:
         return {}
@@ -283,6 +302,7 @@ def _eval_passages(
             folds=folds,
             include_webis=webis is not None,
             progress=prog,
+            lexical=_lexicon_votes(examples, lexicon),
         )
         t = r.table()
         _print_table(

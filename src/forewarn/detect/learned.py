@@ -66,6 +66,7 @@ class LearnedModel:
     lexicon_dim: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
     severity_cuts: tuple[float, float] | None = None
+    lexical: list[str] = field(default_factory=list)
 
     @property
     def n_features(self) -> int:
@@ -126,6 +127,7 @@ class LearnedModel:
             "lexicon_dim": self.lexicon_dim,
             "meta": self.meta,
             "severity_cuts": list(self.severity_cuts) if self.severity_cuts else None,
+            "lexical": self.lexical,
         }
         (out / HEADS_JSON).write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", "utf-8")
         return out
@@ -172,6 +174,7 @@ class LearnedModel:
             lexicon_dim=int(doc.get("lexicon_dim", 0)),
             meta=dict(doc.get("meta", {})),
             severity_cuts=_cuts(doc.get("severity_cuts")),
+            lexical=[str(w) for w in doc.get("lexical", [])],
         )
 
 
@@ -184,6 +187,24 @@ def _cuts(value: Any) -> tuple[float, float] | None:
         return None
     low, high = (float(v) for v in value)
     return low, high
+
+
+def lexical_union(
+    head_p: np.ndarray, head_t: float | np.ndarray, lex_p: np.ndarray, lex_t: float
+) -> np.ndarray:
+    """For warnings defined by the words on the page (taxonomy `lexical`): the passage
+    fires when the head *or* the lexicon fires.
+
+    The lexicon's probability is mapped onto the head's scale first (piecewise linear,
+    its threshold onto the head's, 0 and 1 fixed), so the union is a plain max and the
+    head's threshold still decides: p >= head_t exactly when head_p >= head_t or
+    lex_p >= lex_t, and the mapped score stays monotone in the lexicon's evidence."""
+    head_t = np.asarray(head_t, dtype=np.float64)
+    lex_t = min(max(float(lex_t), 1e-6), 1 - 1e-6)
+    low = lex_p / lex_t * head_t
+    high = head_t + (lex_p - lex_t) / (1 - lex_t) * (1 - head_t)
+    mapped = np.where(lex_p < lex_t, low, high)
+    return np.maximum(head_p, mapped)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -308,6 +329,15 @@ class LearnedDetector:
                 if not self.model.trained.get(w, False):
                     probs[:, j] = lex.probs[:, col]
                     thresholds[w] = lex.thresholds.get(w, 0.5)
+                elif w in self.model.lexical:
+                    probs[:, j] = lexical_union(
+                        probs[:, j], thresholds[w], lex.probs[:, col], lex.thresholds.get(w, 0.5)
+                    )
+                    # how much, too, is a matter of the words: one oath in a gory scene
+                    # is still a mention of profanity (the model's intensity is the
+                    # passage's, not the warning's)
+                    if lex.intensity is not None:
+                        intensity[:, j] = lex.intensity[:, col]
         return PassageScores(
             warnings=warnings,
             passage_ids=[p.id for p in passages],

@@ -29,7 +29,8 @@ How a passage is scored, for every one of the 37 taxonomy warnings:
    them behind the same interface, reusing `lexicon_features` as input features.
 9. Intensity (0..1, graphic-ness) = 1 - exp(-s/3), s = sensory gore detail (for gore
    warnings) + warning-specific graphic terms, damped for long passages, + 0.3 x the
-   evidence above bias; 0 where the warning has no evidence.
+   evidence above bias (1.0 for profanity, where severity is a count of strong words);
+   0 where the warning has no evidence.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from forewarn.text_norm import Lemmatizer, Tokens, normalise_apostrophes, senten
 from forewarn.work import Passage
 
 NAME = "lexicon"
-VERSION = "1"
+VERSION = "2"
 
 _TERM, _IDIOM, _GRAPHIC, _CUE = 0, 1, 2, 3
 _GLOBAL = -1  # graphic entries not tied to one warning
@@ -97,6 +98,10 @@ class WarningParams:
     weak_cap: float
     repeat_decay: float
     gore: bool
+    # how much evidence beyond the bias adds to intensity: 0.3 by default (graphic-ness
+    # comes from sensory detail), 1.0 for profanity, whose severity is how much of it
+    # there is (guidelines: one strong word a mention, a few a depiction, dense graphic)
+    evidence_intensity: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -298,6 +303,9 @@ class Lexicon:
                     weak_cap=float(spec.get("weak_cap", defaults["weak_cap"])),
                     repeat_decay=float(spec.get("repeat_decay", defaults["repeat_decay"])),
                     gore=bool(spec.get("gore", i in self.gore_warnings)),
+                    evidence_intensity=float(
+                        spec.get("evidence_intensity", defaults.get("evidence_intensity", 0.3))
+                    ),
                 )
                 for key, weight in spec["terms"].items():
                     add(_TERM, key, i, weight, frozenset())
@@ -551,7 +559,8 @@ class Lexicon:
         probs = 1.0 / (1.0 + np.exp(-slope * (evidence - bias)))
         gore = np.array([1.0 if p.gore else 0.0 for p in self.params])
         length_damp = math.sqrt(min(1.0, 150.0 / max(n, 1)))
-        score = (gore * gore_detail + graphic_w) * length_damp + 0.3 * np.maximum(
+        per_evidence = np.array([p.evidence_intensity for p in self.params])
+        score = (gore * gore_detail + graphic_w) * length_damp + per_evidence * np.maximum(
             0.0, evidence - bias
         )
         intensity = np.where(evidence > 0, 1.0 - np.exp(-score / 3.0), 0.0)

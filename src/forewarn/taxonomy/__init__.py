@@ -26,6 +26,10 @@ class WarningType:
     webis_passages: tuple[str, ...]
     synonyms: tuple[str, ...]
     rating_weight: int
+    # Defined by the words on the page (profanity: "a strong swear word must actually
+    # appear"), so a lexicon match is evidence enough on its own; see
+    # forewarn.detect.learned.lexical_union.
+    lexical: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ def load() -> Taxonomy:
                 webis_passages=tuple(w["webis_passages"]),
                 synonyms=tuple(w["synonyms"]),
                 rating_weight=int(w["rating_weight"]),
+                lexical=bool(w.get("lexical", False)),
             )
             for w in raw["warnings"]
         ),
