@@ -15,10 +15,11 @@ def scan_path(
     detector: Detector | None = None,
     only: Iterable[str] | None = None,
     exclude: Iterable[str] | None = None,
+    encoding: str | None = None,
 ) -> Report:
     from forewarn.ingest import read_path
 
-    return scan_work(read_path(path), detector, only=only, exclude=exclude)
+    return scan_work(read_path(path, encoding=encoding), detector, only=only, exclude=exclude)
 
 
 def scan_bytes(

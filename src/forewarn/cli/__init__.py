@@ -22,6 +22,16 @@ app = typer.Typer(
 
 INTERNAL_ERROR = 70
 
+# click's usage errors, and typer's own copies of them: typer 0.2x vendors click, so a bad
+# option raises typer's ClickException, which is not click's (without this, a mistyped
+# option was reported as an internal error with exit code 70).
+USAGE_ERRORS: tuple[type[Exception], ...] = tuple(
+    {click.ClickException}
+    | {c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"}
+)
+EXITS: tuple[type[Exception], ...] = tuple({click.exceptions.Exit, typer.Exit})
+ABORTS: tuple[type[Exception], ...] = tuple({click.exceptions.Abort, typer.Abort})
+
 
 def _register_all() -> None:
     from forewarn.cli import batch_cmd, library_cmd, model_cmd, render_cmd, scan_cmd, serve_cmd
@@ -38,13 +48,13 @@ def main(argv: list[str] | None = None) -> None:
         code = app(args=argv, standalone_mode=False)
     except ForewarnError as exc:
         _fail(f"forewarn: error: {exc}", exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except EXITS as exc:
+        sys.exit(getattr(exc, "exit_code", 0))
+    except ABORTS:
         _fail("forewarn: interrupted", 130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+    except USAGE_ERRORS as exc:
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(getattr(exc, "exit_code", 2))
     except KeyboardInterrupt:
         _fail("forewarn: interrupted", 130)
     except BrokenPipeError:

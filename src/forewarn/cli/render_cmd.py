@@ -13,6 +13,8 @@ from typing import Annotated
 
 import typer
 
+from forewarn.cli.scan_cmd import ENCODING_OPTION
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -33,6 +35,7 @@ def register(app: typer.Typer) -> None:
                 help="Also quote the flagged passages in the warning list (default: names only).",
             ),
         ] = False,
+        encoding: Annotated[str | None, ENCODING_OPTION] = None,
     ) -> None:
         """Write a self-contained page: warnings first, flagged passages folded away."""
         from forewarn.atomic import write_text
@@ -41,7 +44,7 @@ def register(app: typer.Typer) -> None:
         from forewarn.pipeline import scan_work
         from forewarn.render.html import passage_flags, render_html
 
-        work = read_bytes(read_file_bytes(file), name=str(file))
+        work = read_bytes(read_file_bytes(file), name=str(file), encoding=encoding)
         report = scan_work(work)
         page = render_html(work, report, spoilers=spoilers)
         if output is not None and str(output) == "-":

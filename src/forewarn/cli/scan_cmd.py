@@ -33,6 +33,26 @@ def parse_warning_list(value: str | None) -> list[str] | None:
     return ids
 
 
+def _check_encoding(value: str | None) -> str | None:
+    """Unknown codec names are a usage error (exit 2), caught before the file is read."""
+    if value is None:
+        return None
+    from forewarn.errors import EncodingError
+    from forewarn.ingest.textdecode import codec_name
+
+    try:
+        return codec_name(value)
+    except EncodingError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+ENCODING_OPTION = typer.Option(
+    help="Text encoding of a .txt/.md/.html file when detection guesses wrong "
+    "(e.g. cp1250, koi8-r); the file must then be valid in it.",
+    callback=_check_encoding,
+)
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def scan(
@@ -50,11 +70,17 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="Comma-separated warnings to leave out.")
         ] = None,
         evidence: Annotated[int, typer.Option(help="Quoted passages shown per warning.")] = 2,
+        encoding: Annotated[str | None, ENCODING_OPTION] = None,
     ) -> None:
         """Read one work and report what it needs warning for, and where."""
         from forewarn.pipeline import scan_path
 
-        report = scan_path(file, only=parse_warning_list(only), exclude=parse_warning_list(exclude))
+        report = scan_path(
+            file,
+            only=parse_warning_list(only),
+            exclude=parse_warning_list(exclude),
+            encoding=encoding,
+        )
         if json_out:
             typer.echo(report.to_json())
         else:

@@ -79,8 +79,8 @@ def _text_readers() -> dict[str, Callable[[str], RawDocument]]:
     }
 
 
-def _decode_text(data: bytes) -> str:
-    text = clean_text(decode(data))
+def _decode_text(data: bytes, encoding: str | None = None) -> str:
+    text = clean_text(decode(data, encoding))
     if not text.strip():
         raise EmptyInput("the input holds only whitespace")
     return text
@@ -98,12 +98,18 @@ def sniff(data: bytes, name: str = "") -> str:
     return guarded(name, run)
 
 
-def read_raw(data: bytes, name: str = "", max_bytes: int | None = None) -> RawDocument:
-    """Bytes -> RawDocument, format sniffed from content."""
-    return guarded(name, lambda: _read_raw(data, name, max_bytes))
+def read_raw(
+    data: bytes, name: str = "", max_bytes: int | None = None, encoding: str | None = None
+) -> RawDocument:
+    """Bytes -> RawDocument, format sniffed from content. `encoding` overrides the
+    detected text encoding of plain-text, Markdown, HTML and JSONL input; EPUB and DOCX
+    declare their own."""
+    return guarded(name, lambda: _read_raw(data, name, max_bytes, encoding))
 
 
-def _read_raw(data: bytes, name: str, max_bytes: int | None) -> RawDocument:
+def _read_raw(
+    data: bytes, name: str, max_bytes: int | None, encoding: str | None = None
+) -> RawDocument:
     check_size(len(data), max_bytes)
     check_magic(data)
     if is_zip(data):
@@ -115,26 +121,32 @@ def _read_raw(data: bytes, name: str, max_bytes: int | None) -> RawDocument:
         from forewarn.ingest.docx import read_docx
 
         return require_text(read_docx(data))
-    text = _decode_text(data)
+    text = _decode_text(data, encoding)
     fmt = sniff_text(text, name)
     return require_text(_text_readers()[fmt](text))
 
 
-def read_bytes(data: bytes, name: str = "", max_bytes: int | None = None) -> Work:
+def read_bytes(
+    data: bytes, name: str = "", max_bytes: int | None = None, encoding: str | None = None
+) -> Work:
     """Bytes -> segmented Work (`segment.build_work(read_raw(...))`)."""
     from forewarn.segment import build_work
 
-    return build_work(read_raw(data, name=name, max_bytes=max_bytes))
+    return build_work(read_raw(data, name=name, max_bytes=max_bytes, encoding=encoding))
 
 
-def read_path_raw(path: str | os.PathLike[str], max_bytes: int | None = None) -> RawDocument:
+def read_path_raw(
+    path: str | os.PathLike[str], max_bytes: int | None = None, encoding: str | None = None
+) -> RawDocument:
     """File -> RawDocument. Missing -> InputNotFound, directory -> NotAFile, over the
     limit -> TooLarge (checked from the file size before anything is read)."""
     data = read_file_bytes(path, max_bytes)
-    return read_raw(data, name=os.fspath(path), max_bytes=max_bytes)
+    return read_raw(data, name=os.fspath(path), max_bytes=max_bytes, encoding=encoding)
 
 
-def read_path(path: str | os.PathLike[str], max_bytes: int | None = None) -> Work:
+def read_path(
+    path: str | os.PathLike[str], max_bytes: int | None = None, encoding: str | None = None
+) -> Work:
     from forewarn.segment import build_work
 
-    return build_work(read_path_raw(path, max_bytes))
+    return build_work(read_path_raw(path, max_bytes, encoding))
