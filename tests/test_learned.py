@@ -109,24 +109,34 @@ def test_detector_contract_with_a_stub_embedder() -> None:
     assert empty.probs.shape == (0, 3)
 
 
+class FakeLexicon:
+    """A lexicon that gives every passage the same probability per warning."""
+
+    def __init__(self, probs: dict[str, float], thresholds: dict[str, float], hits=None):  # type: ignore[no-untyped-def]
+        self.probs, self.thresholds, self.hits = probs, thresholds, hits or {}
+
+    def score_texts(self, texts, ids=None):  # type: ignore[no-untyped-def]
+        from forewarn.detect.base import PassageScores
+
+        n, names = len(texts), list(self.probs)
+        return PassageScores(
+            warnings=names,
+            passage_ids=list(ids or []),
+            probs=np.tile([self.probs[w] for w in names], (n, 1)),
+            thresholds=dict(self.thresholds),
+            intensity=np.ones((n, len(names))),
+            hits=dict(self.hits),
+        )
+
+
 def test_untrained_warning_falls_back_to_lexicon_scores() -> None:
     """A warning without a trained head takes the lexicon's probability and threshold."""
-
-    class FakeLexicon:
-        def score_texts(self, texts, ids=None):  # type: ignore[no-untyped-def]
-            from forewarn.detect.base import PassageScores
-
-            n = len(texts)
-            return PassageScores(
-                warnings=["profanity", "violence"],
-                passage_ids=list(ids or []),
-                probs=np.tile([0.9, 0.1], (n, 1)),
-                thresholds={"profanity": 0.33, "violence": 0.5},
-                intensity=np.ones((n, 2)),
-                hits={(0, "profanity"): ["damn"]},
-            )
-
-    det = LearnedDetector(tiny_model(), HashingEmbedder(8), lexicon=FakeLexicon())
+    lexicon = FakeLexicon(
+        {"profanity": 0.9, "violence": 0.1},
+        {"profanity": 0.33, "violence": 0.5},
+        {(0, "profanity"): ["damn"]},
+    )
+    det = LearnedDetector(tiny_model(), HashingEmbedder(8), lexicon=lexicon)
     s = det.score(_passages(["Damn it.", "Fine."]))
     j = s.warnings.index("profanity")
     assert np.allclose(s.probs[:, j], 0.9) and s.thresholds["profanity"] == 0.33
@@ -148,24 +158,12 @@ def test_lexical_union_fires_exactly_when_head_or_lexicon_fires() -> None:
 
 
 def test_lexical_warning_takes_the_lexicon_vote_and_others_do_not() -> None:
-    class FakeLexicon:
-        def score_texts(self, texts, ids=None):  # type: ignore[no-untyped-def]
-            from forewarn.detect.base import PassageScores
-
-            n = len(texts)
-            return PassageScores(
-                warnings=["violence", "death"],
-                passage_ids=list(ids or []),
-                probs=np.tile([0.99, 0.99], (n, 1)),
-                thresholds={"violence": 0.5, "death": 0.5},
-                intensity=np.ones((n, 2)),
-            )
-
+    lexicon = FakeLexicon({"violence": 0.99, "death": 0.99}, {"violence": 0.5, "death": 0.5})
     passages = _passages(["Quiet.", "Rain."])
     alone = LearnedDetector(tiny_model(), HashingEmbedder(8), lexicon=None).score(passages)
     model = tiny_model()
     model.lexical = ["violence"]
-    s = LearnedDetector(model, HashingEmbedder(8), lexicon=FakeLexicon()).score(passages)
+    s = LearnedDetector(model, HashingEmbedder(8), lexicon=lexicon).score(passages)
     v, d = s.warnings.index("violence"), s.warnings.index("death")
     assert np.all(s.probs[:, v] >= s.thresholds["violence"])  # the lexicon's vote counts
     assert np.allclose(s.probs[:, d], alone.probs[:, d])  # a non-lexical head is untouched
