@@ -70,6 +70,7 @@ def train(
     epochs: float,
     lr: float,
     seed: int,
+    bucketed: bool = False,
 ) -> Encoder:
     torch.manual_seed(seed)
     random.seed(seed)
@@ -82,11 +83,20 @@ def train(
     step, t0 = 0, time.time()
     while step < steps:
         order = rng.permutation(fit)
+        if bucketed:  # batches of similar length (less padding), in shuffled order
+            chunks = [
+                sorted(order[i : i + batch * 50], key=lambda i: len(enc[i]))
+                for i in range(0, len(order), batch * 50)
+            ]
+            batches = [c[i : i + batch] for c in chunks for i in range(0, len(c), batch)]
+            rng.shuffle(batches)
+        else:
+            batches = [order[s : s + batch] for s in range(0, len(order), batch)]
         model.train()
-        for s in range(0, len(order), batch):
+        for b in batches:
             if step >= steps:
                 break
-            b = order[s : s + batch]
+            b = np.asarray(b)
             loss = loss_of(model(*pad([enc[i] for i in b])), b)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -143,7 +153,7 @@ def run_webis(args: argparse.Namespace, tok) -> dict:
             GroupShuffleSplit(1, test_size=0.15, random_state=k).split(tr, groups=groups[tr])
         )
         fit, val = tr[a], tr[v]
-        model = train(enc, fit, loss_of, len(names), args.epochs, args.lr, k)
+        model = train(enc, fit, loss_of, len(names), args.epochs, args.lr, k, bucketed=True)
         pv = predict(model, enc, val)[np.arange(len(val)), wid[val]]
         pt = predict(model, enc, te)[np.arange(len(te)), wid[te]]
         for j, w in enumerate(names):
