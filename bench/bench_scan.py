@@ -154,8 +154,10 @@ def main() -> None:
         text = RESULTS.read_text("utf-8") if RESULTS.exists() else "# Benchmark results\n"
         start = text.find("## Scan")
         if start >= 0:
-            end = text.find("\n## ", start + 1)
-            text = text[:start] + section + ("\n" + text[end + 1 :] if end >= 0 else "")
+            # replace the heading, conditions and table; keep the prose written under them
+            table = text.find("| figure |", start)
+            end = text.find("\n\n", table) if table >= 0 else -1
+            text = text[:start] + section.rstrip("\n") + (text[end:] if end >= 0 else "\n")
         else:
             text = text.rstrip("\n") + "\n\n" + section
         RESULTS.write_text(text, "utf-8")
