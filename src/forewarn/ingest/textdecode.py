@@ -175,7 +175,8 @@ def detect_encoding(data: bytes) -> str:
 
 
 def codec_name(encoding: str) -> str:
-    """The canonical codec name for what a user typed ("CP-1250" -> "cp1250");
+    """The canonical codec name for what a user typed ("CP1250" -> "cp1250",
+    "latin1" -> "iso8859-1");
     EncodingError for a name Python does not know."""
     try:
         return codecs.lookup(encoding.strip()).name
