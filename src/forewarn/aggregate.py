@@ -57,6 +57,8 @@ DAMPING = 0.35
 MAX_EVIDENCE = 5
 QUOTE_CHARS = 200
 GRAPHIC_INTENSITY = 0.6
+# (mention below, graphic from) for a detector whose intensity is not a fitted scale
+DEFAULT_SEVERITY_CUTS = (0.0, GRAPHIC_INTENSITY)
 RUN_LENGTH = 3
 RUN_INTENSITY = 0.35
 REPORTED_SHARE = 0.5
@@ -84,7 +86,7 @@ def passage_severity(
     threshold: float,
     intensity: float,
     reported: float,
-    cuts: tuple[float, float] = (0.0, GRAPHIC_INTENSITY),
+    cuts: tuple[float, float] = DEFAULT_SEVERITY_CUTS,
 ) -> Severity:
     mention_below, graphic_from = cuts
     if intensity >= graphic_from:
@@ -149,7 +151,7 @@ def aggregate(passages: Sequence[Passage], scores: PassageScores) -> list[Findin
         scores.intensity if scores.intensity is not None else np.zeros_like(scores.probs)
     )
     chapters = [p.chapter for p in passages]
-    cuts = scores.severity_cuts or (0.0, GRAPHIC_INTENSITY)
+    cuts = scores.severity_cuts or DEFAULT_SEVERITY_CUTS
     findings: list[Finding] = []
     for j, warning in enumerate(scores.warnings):
         probs = np.asarray(scores.probs[:, j], dtype=float)

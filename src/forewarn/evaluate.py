@@ -22,7 +22,9 @@ import numpy as np
 from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
 from sklearn.model_selection import KFold
 
+from forewarn.aggregate import DEFAULT_SEVERITY_CUTS
 from forewarn.datasets import DocExample, PassageExample
+from forewarn.detect.base import PassageScores
 from forewarn.detect.learned import lexical_union
 from forewarn.train import (
     HeadFit,
@@ -31,6 +33,7 @@ from forewarn.train import (
     fit_severity,
     grouped_folds,
     labelled_rows,
+    lexicon_scores,
     other_webis,
     presumed_negatives,
     severity_of,
@@ -162,18 +165,21 @@ def own_cv(
     folds: int = 5,
     include_webis: bool = True,
     progress: Callable[[str], None] | None = None,
-    lexical: dict[str, tuple[np.ndarray, float]] | None = None,
+    lexical: Sequence[str] = (),
+    lexicon: PassageScores | None = None,
 ) -> CVResult:
     """K-fold CV over our own passages; Webis passages may join every training fold.
-    `lexical` maps a lexical warning to the lexicon's (probabilities per example,
-    threshold): those warnings are scored as the detector scores them, head or lexicon
-    (`forewarn.detect.learned.lexical_union`)."""
+    `lexical` warnings are scored as the detector scores them, head or lexicon
+    (`forewarn.detect.learned.lexical_union`), from `lexicon` = `lexicon_scores(examples)`,
+    which is also used for the presumed negatives (computed here when not given)."""
+    if lexical and lexicon is None:
+        lexicon = lexicon_scores(examples)
     own_rows = np.array([i for i, e in enumerate(examples) if e.source == "own"], dtype=np.int64)
     webis_rows = np.array(
         [i for i, e in enumerate(examples) if e.source == "webis"], dtype=np.int64
     )
     real = (
-        presumed_negatives(examples, warnings, cfg.real_negative_lexicon_max)
+        presumed_negatives(examples, warnings, cfg.real_negative_lexicon_max, lexicon)
         if include_webis
         else {}
     )
@@ -192,9 +198,9 @@ def own_cv(
             trained[j] |= head.trained
             probs[te, j] = _probs(head, x, te)
             thr[te, j] = head.threshold
-            if lexical and w in lexical and head.trained:
-                lex_p, lex_t = lexical[w]
-                probs[te, j] = lexical_union(probs[te, j], head.threshold, lex_p[te], lex_t)
+            if lexicon is not None and w in lexical and head.trained:
+                lex_p, lex_t = lexicon.column(w)[te], lexicon.thresholds.get(w, 0.5)
+                probs[te, j] = lexical_union(probs[te, j], head.threshold, lex_p, lex_t)
         if progress:
             progress(f"own fold {k + 1}/{folds} done")
     res = CVResult()
@@ -225,12 +231,14 @@ def real_text_firing(
     cfg: TrainConfig,
     warnings: Sequence[str],
     seed: int = 0,
+    lexicon: PassageScores | None = None,
 ) -> dict[str, Any]:
     """How often the warnings only our own passages teach fire on real fan fiction they
     should not: Webis works split in half by work; heads fitted on all our passages
     (plus half A's presumed negatives when `cfg` uses them); scored on half B's presumed
-    negatives (passages judged for other warnings with no lexicon evidence of this one).
-    The label is weak, so read it as a false-alarm rate on ordinary AO3 prose."""
+    negatives (passages judged for other warnings with no lexicon evidence of this one;
+    `lexicon` = `lexicon_scores(examples)` when already at hand). The label is weak, so
+    read it as a false-alarm rate on ordinary AO3 prose."""
     webis = np.array([i for i, e in enumerate(examples) if e.source == "webis"], dtype=np.int64)
     own = np.array([i for i, e in enumerate(examples) if e.source == "own"], dtype=np.int64)
     if not len(webis) or not len(own):
@@ -239,7 +247,7 @@ def real_text_firing(
     np.random.default_rng(seed).shuffle(groups)
     half_a = set(groups[: len(groups) // 2])
     in_a = np.array([examples[i].group in half_a for i in range(len(examples))])
-    negatives = presumed_negatives(examples, warnings, cfg.real_negative_lexicon_max)
+    negatives = presumed_negatives(examples, warnings, cfg.real_negative_lexicon_max, lexicon)
     rates: dict[str, float] = {}
     for w in warnings:
         if any(w in examples[i].targets for i in webis):
@@ -276,7 +284,8 @@ def severity_cv(
         for k, label in zip(te, fit.predict(x[rows[te]], reported[te]), strict=True):
             pred[k] = label
         inten = np.clip(x[rows[te]] @ fit.w + fit.b, 0.0, 1.0)
-        for k, label in zip(te, severity_of(inten, reported[te], (0.0, 0.6)), strict=True):
+        fixed_labels = severity_of(inten, reported[te], DEFAULT_SEVERITY_CUTS)
+        for k, label in zip(te, fixed_labels, strict=True):
             fixed[k] = label
     confusion: dict[str, dict[str, int]] = {}
     for g, p in zip(gold, pred, strict=True):
@@ -339,7 +348,6 @@ def score_batch(
     tax = load()
     by_id = {str(r["id"]): r for r in rows}
     found = {i: {w["warning"] for w in r.get("warnings") or []} for i, r in by_id.items()}
-    errors = sum(1 for r in by_id.values() if r.get("error"))
     if gold is not None:
         ids = [i for i in gold if i in by_id]
         return {
@@ -353,11 +361,11 @@ def score_batch(
             ),
         }
     ids = [i for i, r in by_id.items() if r.get("declared")]
-    labels = [w.id for w in tax.warnings]
+    labels = tax.ids
     return {
         "reference": "declared",
         "works": len(ids),
-        "error_rows": errors,
+        "error_rows": sum(1 for r in by_id.values() if r.get("error")),
         "without_declared": len(by_id) - len(ids),
         "scores": pan_scores(
             [set(by_id[i]["declared"]) for i in ids], [found[i] for i in ids], labels
@@ -489,8 +497,8 @@ def render_model_card(model: Any, results: dict[str, Any], command: str) -> str:
             f"CV (intensity and cuts fitted on the other folds): accuracy {sev['accuracy']:.3f} "
             f"(fixed cuts 0 / 0.6: {sev['fixed_cuts_accuracy']:.3f}; majority class "
             f"{sev['majority_baseline']:.3f}). Shipped cuts: mention below "
-            f"{model.severity_cuts[0] if model.severity_cuts else 0:.2f}, graphic from "
-            f"{model.severity_cuts[1] if model.severity_cuts else 0.6:.2f}.",
+            f"{(model.severity_cuts or DEFAULT_SEVERITY_CUTS)[0]:.2f}, graphic from "
+            f"{(model.severity_cuts or DEFAULT_SEVERITY_CUTS)[1]:.2f}.",
         ]
     lines += ["", "## Known weaknesses", "", KNOWN_WEAKNESSES, ""]
     return "\n".join(lines)

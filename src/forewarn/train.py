@@ -32,7 +32,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 
+from forewarn.aggregate import DEFAULT_SEVERITY_CUTS
 from forewarn.datasets import PassageExample
+from forewarn.detect.base import PassageScores
 from forewarn.detect.learned import LearnedModel
 
 SEVERITY_TARGET = {"mention": 0.0, "depiction": 0.5, "graphic": 1.0}
@@ -322,23 +324,38 @@ def _join(a: Rows, b: Rows) -> Rows:
     )
 
 
+def lexicon_scores(examples: Sequence[PassageExample]) -> PassageScores:
+    """The lexicon detector's scores of every example, row for row: computed once by an
+    evaluation that needs them in several places (presumed negatives, lexical votes)."""
+    from forewarn.detect.lexicon import LexiconDetector
+
+    return LexiconDetector().score_texts([e.text for e in examples])
+
+
 def presumed_negatives(
-    examples: Sequence[PassageExample], warnings: Sequence[str], lexicon_max: float
+    examples: Sequence[PassageExample],
+    warnings: Sequence[str],
+    lexicon_max: float,
+    lexicon: PassageScores | None = None,
 ) -> dict[str, np.ndarray]:
     """For each warning, the Webis passages not labelled for it on which the lexicon
     detector's probability for it stays below `lexicon_max`: real fan fiction that is
     very probably not about the warning (a weak label, hence the lexicon filter, which
-    keeps e.g. the bloody passages of violence works out of blood-gore's negatives)."""
-    from forewarn.detect.lexicon import LexiconDetector
-
+    keeps e.g. the bloody passages of violence works out of blood-gore's negatives).
+    `lexicon`: `lexicon_scores(examples)` when already at hand; else only the Webis
+    passages are scored here."""
     webis = np.array([i for i, e in enumerate(examples) if e.source == "webis"], dtype=np.int64)
     if not len(webis):
         return {w: webis for w in warnings}
-    scores = LexiconDetector().score_texts([examples[i].text for i in webis])
-    col = {w: j for j, w in enumerate(scores.warnings)}
+    if lexicon is None:
+        lexicon = lexicon_scores([examples[i] for i in webis])
+        probs = lexicon.probs
+    else:
+        probs = lexicon.probs[webis]
+    col = {w: j for j, w in enumerate(lexicon.warnings)}
     out: dict[str, np.ndarray] = {}
     for w in warnings:
-        quiet = scores.probs[:, col[w]] < lexicon_max if w in col else np.ones(len(webis), bool)
+        quiet = probs[:, col[w]] < lexicon_max if w in col else np.ones(len(webis), bool)
         unlabelled = np.array([w not in examples[i].targets for i in webis], dtype=bool)
         out[w] = webis[quiet & unlabelled]
     return out
@@ -403,7 +420,7 @@ def choose_severity_cuts(
     """(mention below, graphic from) with the best accuracy on held-out intensities;
     ties keep the first (lowest) pair, so the choice is deterministic."""
     y = np.asarray(gold)
-    best, best_acc = (0.0, 0.6), -1.0
+    best, best_acc = DEFAULT_SEVERITY_CUTS, -1.0
     for m in np.round(np.arange(0.0, 0.51, 0.05), 2):
         for g in np.round(np.arange(0.5, 0.96, 0.05), 2):
             if g <= m:
@@ -446,7 +463,7 @@ def fit_severity(
     from sklearn.model_selection import KFold
 
     if len(rows) < 2 * folds:
-        return SeverityFit(np.zeros(x.shape[1]), 0.5, (0.0, 0.6))
+        return SeverityFit(np.zeros(x.shape[1]), 0.5, DEFAULT_SEVERITY_CUTS)
     gold = [str(examples[i].severity) for i in rows]
     y = np.array([SEVERITY_TARGET[g] for g in gold])
     oof = np.zeros(len(rows))
@@ -518,7 +535,7 @@ def fit_model(
         severity_cuts=sev.cuts,
         lexicon_dim=lexicon_dim,
         meta={"config": asdict(cfg), "date": today, **(meta or {})},
-        lexical=[w for w in warnings if w in set(lexical) and fits[w].trained],
+        lexical=[w for w in warnings if w in lexical and fits[w].trained],
     )
     return model, fits
 

@@ -208,18 +208,6 @@ def _lexical_warnings() -> list[str]:
     return [w.id for w in load().warnings if w.lexical]
 
 
-def _lexicon_votes(examples, lexicon: bool) -> dict[str, tuple[Any, float]]:
-    """Lexicon probabilities (and threshold) of the lexical warnings for every example,
-    so cross-validation scores them exactly as the detector will."""
-    names = _lexical_warnings() if lexicon else []
-    if not names:
-        return {}
-    from forewarn.detect.lexicon import LexiconDetector
-
-    s = LexiconDetector().score_texts([e.text for e in examples])
-    return {w: (s.probs[:, s.warnings.index(w)], s.thresholds[w]) for w in names}
-
-
 def _lexicon_meta(dim: int) -> dict[str, Any]:
     if not dim:
         return {}
@@ -254,7 +242,7 @@ def _eval_passages(
         webis_cv,
     )
     from forewarn.taxonomy import load
-    from forewarn.train import TrainConfig, example_features, standardiser
+    from forewarn.train import TrainConfig, example_features, lexicon_scores, standardiser
 
     examples = (load_webis(webis) if webis else []) + (load_own(own) if own else [])
     out: dict[str, Any] = {}
@@ -277,6 +265,9 @@ def _eval_passages(
     emb = _embedder(embedder, max_tokens)
     lex_dim = _lexicon_dim(lexicon)
     x_raw = example_features(examples, emb, lex_dim, cache)
+    # one lexicon pass over every passage, shared by the presumed negatives of the own CV
+    # and the real-prose check and by the lexical warnings' votes
+    lex_scores = lexicon_scores(examples) if own else None
     mean, scale = standardiser(x_raw, x_raw.shape[1] - lex_dim)
     x = (x_raw - mean) / scale
     prog = _progress(verbose)
@@ -302,7 +293,8 @@ def _eval_passages(
             folds=folds,
             include_webis=webis is not None,
             progress=prog,
-            lexical=_lexicon_votes(examples, lexicon),
+            lexical=_lexical_warnings() if lexicon else (),
+            lexicon=lex_scores,
         )
         t = r.table()
         _print_table(
@@ -328,7 +320,7 @@ def _eval_passages(
                 f"majority {sev['majority_baseline']:.3f})"
             )
             out["severity_cv"] = sev
-    fire = real_text_firing(x, examples, cfg, load().ids, seed) if webis and own else {}
+    fire = real_text_firing(x, examples, cfg, load().ids, seed, lex_scores) if webis and own else {}
     if fire:
         typer.echo(
             "own-only warnings on held-out real AO3 passages presumed negative: fire on "
