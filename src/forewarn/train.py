@@ -268,17 +268,9 @@ def fit_head(
     if not gated:
         extra = _negative_rows(examples, real_negatives, cfg.real_negative_weight)
         if extra is not None:  # real passages join as negatives in the fit and threshold
-            fine, p = calibrated(x, _join(rows, extra), cfg)
             k = len(extra.idx)
-            t = choose_threshold(
-                p,
-                np.concatenate([y, np.zeros(k, int)]),
-                None,
-                np.concatenate([hn, np.zeros(k, bool)]),
-                cfg.max_hard_negative_fp,
-                cfg.threshold_floor,
-            )
-            return HeadFit(fine, None, t, True, p[: len(idx)], idx)
+            rows = _join(rows, extra)
+            y, hn, webis = (np.concatenate([a, np.zeros(k, a.dtype)]) for a in (y, hn, webis))
         fine, p = calibrated(x, rows, cfg)
         gate = None
     else:
@@ -294,7 +286,7 @@ def fit_head(
         p = p * g[: len(idx)]
     sel = webis if (cfg.threshold_source == "webis" and webis.any()) else None
     t = choose_threshold(p, y, sel, hn, cfg.max_hard_negative_fp, cfg.threshold_floor)
-    return HeadFit(fine, gate, t, True, p, idx)
+    return HeadFit(fine, gate, t, True, p[: len(idx)], idx)
 
 
 def _negative_rows(
