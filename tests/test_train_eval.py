@@ -14,10 +14,18 @@ from typer.testing import CliRunner
 
 from forewarn.cli import app
 from forewarn.datasets import PassageExample, load_own, load_pan_works, load_webis
+from forewarn.detect.base import PassageScores
 from forewarn.detect.embed import HashingEmbedder
 from forewarn.detect.learned import LearnedDetector, LearnedModel
 from forewarn.errors import CorruptFile, EmptyInput, InputNotFound
-from forewarn.evaluate import binary_scores, own_cv, pan_scores, score_batch, webis_cv
+from forewarn.evaluate import (
+    binary_scores,
+    own_cv,
+    pan_scores,
+    score_batch,
+    severity_cv,
+    webis_cv,
+)
 from forewarn.train import (
     TrainConfig,
     choose_severity_cuts,
@@ -217,6 +225,32 @@ def test_severity_cuts_separate_three_levels_and_follow_the_aggregate_rule() -> 
     # a reported passage is a mention whatever its (sub-graphic) intensity
     assert severity_of(np.array([0.5]), np.array([1.0]), cuts) == ["mention"]
     assert severity_of(np.array([0.95]), np.array([1.0]), cuts) == ["graphic"]
+
+
+def test_severity_cv_takes_a_lexical_warnings_severity_from_the_lexicon() -> None:
+    """Profanity's severity is the lexicon's word count at scan time, so in the CV too:
+    with the lexicon counting one word everywhere (intensity 0), every profanity passage
+    is a mention whatever the model's intensity says; the other warnings keep theirs."""
+    rng = np.random.default_rng(0)
+    centre = {"mention": 0.0, "depiction": 0.5, "graphic": 1.0}
+    ex, rows = [], []
+    for i in range(90):
+        sev, warning = list(centre)[i % 3], ("profanity" if i % 2 else "violence")
+        ex.append(
+            PassageExample(f"s{i}", "He waited.", {warning: 1.0}, f"g{i}", "own", "positive",
+                           sev, warning)
+        )  # fmt: skip
+        rows.append(np.array([centre[sev], 1.0]) + rng.normal(0, 0.05, 2))
+    x = np.array(rows)
+    one_word = PassageScores(
+        ["profanity", "violence"], [e.id for e in ex], np.zeros((90, 2)), {}, np.zeros((90, 2))
+    )
+    plain = severity_cv(x, ex)
+    by_words = severity_cv(x, ex, lexical=["profanity"], lexicon=one_word)
+    assert plain["accuracy"] > 0.9 and plain["confusion"]["graphic"].get("mention", 0) == 0
+    assert by_words["confusion"]["graphic"]["mention"] == 15  # the profanity ones
+    assert by_words["confusion"]["mention"]["mention"] == 30
+    assert abs(by_words["accuracy"] - (45 * plain["accuracy"] + 15) / 90) < 0.05
 
 
 def test_real_negatives_teach_a_head_what_ordinary_prose_is() -> None:

@@ -39,6 +39,7 @@ from forewarn.train import (
     severity_of,
     severity_reportedness,
     severity_rows,
+    severity_warning,
 )
 
 
@@ -264,12 +265,19 @@ def real_text_firing(
 
 
 def severity_cv(
-    x: np.ndarray, examples: Sequence[PassageExample], seed: int = 0, folds: int = 5
+    x: np.ndarray,
+    examples: Sequence[PassageExample],
+    seed: int = 0,
+    folds: int = 5,
+    lexical: Sequence[str] = (),
+    lexicon: PassageScores | None = None,
 ) -> dict[str, Any]:
     """Held-out accuracy of passage severity (mention / depiction / graphic) on our own
     severity-labelled passages: each outer fold's intensity regression *and* cuts are
     fitted on the other folds only. Also the accuracy of the fixed cuts the lexicon
-    path uses (0, 0.6) on the same held-out intensities, and the majority baseline."""
+    path uses (0, 0.6) on the same held-out intensities, and the majority baseline.
+    Passages about a `lexical` warning take the lexicon's intensity (from `lexicon` =
+    `lexicon_scores(examples)`), as the detector gives them."""
     from collections import Counter
 
     rows = severity_rows(examples)
@@ -279,11 +287,13 @@ def severity_cv(
     gold = [str(examples[i].severity) for i in rows]
     pred = [""] * len(rows)
     fixed = [""] * len(rows)
+    by_words = _lexicon_intensity(examples, rows, lexical, lexicon)
     for tr, te in KFold(folds, shuffle=True, random_state=seed).split(rows):
         fit = fit_severity(x, examples, rows[tr], reported[tr], seed)
-        for k, label in zip(te, fit.predict(x[rows[te]], reported[te]), strict=True):
-            pred[k] = label
         inten = np.clip(x[rows[te]] @ fit.w + fit.b, 0.0, 1.0)
+        inten = np.where(np.isnan(by_words[te]), inten, by_words[te])
+        for k, label in zip(te, severity_of(inten, reported[te], fit.cuts), strict=True):
+            pred[k] = label
         fixed_labels = severity_of(inten, reported[te], DEFAULT_SEVERITY_CUTS)
         for k, label in zip(te, fixed_labels, strict=True):
             fixed[k] = label
@@ -298,6 +308,24 @@ def severity_cv(
         "majority_baseline": round(Counter(gold).most_common(1)[0][1] / len(gold), 4),
         "confusion": confusion,
     }
+
+
+def _lexicon_intensity(
+    examples: Sequence[PassageExample],
+    rows: np.ndarray,
+    lexical: Sequence[str],
+    lexicon: PassageScores | None,
+) -> np.ndarray:
+    """Per severity row, the lexicon's intensity when the row is about a lexical
+    warning, else NaN (the model's intensity stands)."""
+    out = np.full(len(rows), np.nan)
+    if lexicon is None or lexicon.intensity is None:
+        return out
+    for k, i in enumerate(rows):
+        w = severity_warning(examples[i])
+        if w in lexical and w in lexicon.warnings:
+            out[k] = lexicon.intensity[i, lexicon.warnings.index(w)]
+    return out
 
 
 # -- document mode -------------------------------------------------------------------

@@ -387,10 +387,16 @@ def severity_reportedness(examples: Sequence[PassageExample], rows: np.ndarray) 
     out = np.zeros(len(rows))
     for k, i in enumerate(rows):
         e = examples[i]
-        warning = e.near if e.targets.get(e.near or "", 0) > 0.5 else None
-        warning = warning or next((w for w in sorted(e.targets) if e.targets[w] > 0.5), "")
-        out[k] = reportedness(e.text, scores.hits.get((k, warning), []))
+        out[k] = reportedness(e.text, scores.hits.get((k, severity_warning(e)), []))
     return out
+
+
+def severity_warning(e: PassageExample) -> str:
+    """The warning a passage's severity label is about: the one it was written near
+    when it is positive for that, else its first positive warning."""
+    if e.targets.get(e.near or "", 0) > 0.5:
+        return str(e.near)
+    return next((w for w in sorted(e.targets) if e.targets[w] > 0.5), "")
 
 
 def severity_of(

@@ -312,7 +312,9 @@ def _eval_passages(
             "per_warning": t,
             "any_warning_on_hard_negatives": r.any_warning_on_hard_negatives,
         }
-        sev = severity_cv(x, examples, seed, folds)
+        sev = severity_cv(
+            x, examples, seed, folds, _lexical_warnings() if lexicon else (), lex_scores
+        )
         if sev:
             typer.echo(
                 f"severity (own passages, {folds}-fold CV, {sev['passages']} passages): "
