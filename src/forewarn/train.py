@@ -435,9 +435,6 @@ class SeverityFit:
     b: float
     cuts: tuple[float, float]
 
-    def predict(self, x: np.ndarray, reported: np.ndarray) -> list[str]:
-        return severity_of(np.clip(x @ self.w + self.b, 0.0, 1.0), reported, self.cuts)
-
 
 def fit_intensity(x: np.ndarray, y: np.ndarray, ridge: float = 1.0) -> tuple[np.ndarray, float]:
     """Ridge regression from features to severity (mention 0, depiction .5, graphic 1)."""
