@@ -276,14 +276,17 @@ def severity_cv(
     severity-labelled passages: each outer fold's intensity regression *and* cuts are
     fitted on the other folds only. Also the accuracy of the fixed cuts the lexicon
     path uses (0, 0.6) on the same held-out intensities, and the majority baseline.
-    Passages about a `lexical` warning take the lexicon's intensity (from `lexicon` =
-    `lexicon_scores(examples)`), as the detector gives them."""
+    Passages about a `lexical` warning take the lexicon's intensity, as the detector
+    gives them; `lexicon` = `lexicon_scores(examples)` (computed here when not given)
+    also supplies the "reported" cue."""
     from collections import Counter
 
     rows = severity_rows(examples)
     if len(rows) < 2 * folds:
         return {}
-    reported = severity_reportedness(examples, rows)
+    if lexical and lexicon is None:
+        lexicon = lexicon_scores(examples)
+    reported = severity_reportedness(examples, rows, lexicon)
     gold = [str(examples[i].severity) for i in rows]
     pred = [""] * len(rows)
     fixed = [""] * len(rows)

@@ -376,19 +376,26 @@ def severity_rows(examples: Sequence[PassageExample]) -> np.ndarray:
     )
 
 
-def severity_reportedness(examples: Sequence[PassageExample], rows: np.ndarray) -> np.ndarray:
+def severity_reportedness(
+    examples: Sequence[PassageExample], rows: np.ndarray, lexicon: PassageScores | None = None
+) -> np.ndarray:
     """For each row, the lexicon's reportedness of its passage for the warning it is
-    labelled with: the same cue the aggregate uses at scan time."""
-    from forewarn.detect.lexicon import LexiconDetector, reportedness
+    labelled with: the same cue the aggregate uses at scan time. `lexicon`:
+    `lexicon_scores(examples)` when already at hand; else only `rows` are scored here."""
+    from forewarn.detect.lexicon import reportedness
 
     if not len(rows):
         return np.zeros(0)
-    scores = LexiconDetector().score_texts([examples[i].text for i in rows])
-    out = np.zeros(len(rows))
-    for k, i in enumerate(rows):
-        e = examples[i]
-        out[k] = reportedness(e.text, scores.hits.get((k, severity_warning(e)), []))
-    return out
+    if lexicon is None:  # score just the rows: hits are keyed by position among them
+        lexicon, at = lexicon_scores([examples[i] for i in rows]), list(range(len(rows)))
+    else:
+        at = rows.tolist()
+    return np.array(
+        [
+            reportedness(examples[i].text, lexicon.hits.get((a, severity_warning(examples[i])), []))
+            for a, i in zip(at, rows.tolist(), strict=True)
+        ]
+    )
 
 
 def severity_warning(e: PassageExample) -> str:

@@ -266,8 +266,9 @@ def _eval_passages(
     lex_dim = _lexicon_dim(lexicon)
     x_raw = example_features(examples, emb, lex_dim, cache)
     # one lexicon pass over every passage, shared by the presumed negatives of the own CV
-    # and the real-prose check and by the lexical warnings' votes
+    # and the real-prose check, by the lexical warnings' votes and by the severity CV
     lex_scores = lexicon_scores(examples) if own else None
+    lexical = _lexical_warnings() if lexicon else ()
     mean, scale = standardiser(x_raw, x_raw.shape[1] - lex_dim)
     x = (x_raw - mean) / scale
     prog = _progress(verbose)
@@ -293,7 +294,7 @@ def _eval_passages(
             folds=folds,
             include_webis=webis is not None,
             progress=prog,
-            lexical=_lexical_warnings() if lexicon else (),
+            lexical=lexical,
             lexicon=lex_scores,
         )
         t = r.table()
@@ -312,9 +313,7 @@ def _eval_passages(
             "per_warning": t,
             "any_warning_on_hard_negatives": r.any_warning_on_hard_negatives,
         }
-        sev = severity_cv(
-            x, examples, seed, folds, _lexical_warnings() if lexicon else (), lex_scores
-        )
+        sev = severity_cv(x, examples, seed, folds, lexical, lex_scores)
         if sev:
             typer.echo(
                 f"severity (own passages, {folds}-fold CV, {sev['passages']} passages): "
